@@ -235,10 +235,8 @@ SPECTACULAR_SETTINGS = {
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
-IMPORT_EXPORT_FORMATS = [
-    "import_export.formats.base_formats.XLSX",
-    "import_export.formats.base_formats.CSV",
-]
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 
 # Demo data: the password every demo login shares.
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="csmanage-demo")

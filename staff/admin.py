@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from csmanage import spreadsheets
 from staff import services
 from staff.forms import OffboardingForm, StaffAdminForm, TeamAdminForm
 from staff.models import OffboardingRecord, Staff, Team
@@ -35,6 +36,8 @@ class ScopedTeamFilter(admin.SimpleListFilter):
 class StaffAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     form = StaffAdminForm
     resource_classes = [StaffResource]
+    import_formats = spreadsheets.IMPORT_FORMATS
+    export_formats = spreadsheets.EXPORT_FORMATS
     list_display = (
         "employee_number",
         "name",

@@ -7,6 +7,7 @@ a file with any bad row imports nothing.
 
 import re
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import TextChoices
 from django.utils import translation
@@ -17,6 +18,7 @@ from staff import services
 from staff.models import Staff, Team
 from staff.selectors import staff_list_for
 
+User = get_user_model()
 SKILL_SEPARATORS = re.compile(r"[,，、;；/\s]+")
 TRUE_WORDS = {"1", "true", "yes", "y", "是", "已通过", "通过", "√"}
 FALSE_WORDS = {"", "0", "false", "no", "n", "否", "未通过", "×"}
@@ -52,6 +54,19 @@ class ChoiceWidget(widgets.Widget):
             return str(self.choices(value).label)
 
 
+class LookupWidget(widgets.ForeignKeyWidget):
+    """A related record named by one of its fields; an unknown name is a row error."""
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row, **kwargs)
+        except self.model.DoesNotExist:
+            raise ValueError(
+                _("No %(model)s “%(value)s”.")
+                % {"model": self.model._meta.verbose_name, "value": value}
+            ) from None
+
+
 class SkillsWidget(widgets.Widget):
     def clean(self, value, row=None, **kwargs):
         return [skill for skill in SKILL_SEPARATORS.split(str(value or "").strip()) if skill]
@@ -73,7 +88,12 @@ class YesNoWidget(widgets.Widget):
         return "是" if value else "否"
 
 
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
+class DateWidget(widgets.DateWidget):
+    """Written as 2026-11-23; read in the ways Chinese spreadsheets write dates."""
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%d")
+        self.formats = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
 
 
 class StaffResource(resources.ModelResource):
@@ -83,13 +103,11 @@ class StaffResource(resources.ModelResource):
     email = fields.Field(column_name="邮箱", readonly=True)
     mobile = fields.Field(attribute="mobile", column_name="手机")
     role = fields.Field(attribute="role", column_name="角色", widget=ChoiceWidget(Staff.Role))
-    team = fields.Field(
-        attribute="team", column_name="团队", widget=widgets.ForeignKeyWidget(Team, "name")
-    )
+    team = fields.Field(attribute="team", column_name="团队", widget=LookupWidget(Team, "name"))
     reports_to = fields.Field(
         attribute="reports_to",
         column_name="上级工号",
-        widget=widgets.ForeignKeyWidget(Staff, "employee_number"),
+        widget=LookupWidget(Staff, "employee_number"),
     )
     specialisation = fields.Field(
         attribute="specialisation",
@@ -97,14 +115,12 @@ class StaffResource(resources.ModelResource):
         widget=ChoiceWidget(Staff.Specialisation),
     )
     skills = fields.Field(attribute="skills", column_name="技能", widget=SkillsWidget())
-    hire_date = fields.Field(
-        attribute="hire_date", column_name="入职日期", widget=widgets.DateWidget(DATE_FORMATS)
-    )
+    hire_date = fields.Field(attribute="hire_date", column_name="入职日期", widget=DateWidget())
     status = fields.Field(attribute="status", column_name="状态", widget=ChoiceWidget(Staff.Status))
     confidentiality_signed_on = fields.Field(
         attribute="confidentiality_signed_on",
         column_name="保密协议签署日期",
-        widget=widgets.DateWidget(DATE_FORMATS),
+        widget=DateWidget(),
     )
     onboarding_passed = fields.Field(
         attribute="onboarding_passed", column_name="入职考核通过", widget=YesNoWidget()
@@ -137,6 +153,7 @@ class StaffResource(resources.ModelResource):
         super().__init__(**kwargs)
         self.actor = actor
         self.user = user
+        self._seen: dict[tuple[str, str], int | None] = {}
 
     def get_queryset(self):
         if self.user is None:
@@ -156,12 +173,27 @@ class StaffResource(resources.ModelResource):
         except ValidationError as error:
             errors = error.update_error_dict(errors)
         required = {"name": "姓名", "role": "角色", "hire_date": "入职日期"}
+        username = str(row.get("登录名") or "").strip()
         if instance.pk is None:
             required["username"] = "登录名"
+            if username and User.objects.filter(username=username).exists():
+                errors["username"] = [_("This login name is already taken.")]
         for attribute, column in required.items():
-            value = row.get(column) if attribute == "username" else getattr(instance, attribute)
+            value = username if attribute == "username" else getattr(instance, attribute)
             if value in (None, "") and attribute not in errors:
                 errors[attribute] = [_("%(column)s is required.") % {"column": column}]
+        for attribute, value in (
+            ("employee_number", instance.employee_number),
+            ("username", username),
+        ):
+            if not value:
+                continue
+            earlier = self._seen.setdefault((attribute, value), kwargs.get("row_number"))
+            if earlier != kwargs.get("row_number"):
+                errors[attribute] = [
+                    _("“%(value)s” already appears in line %(line)s of this file.")
+                    % {"value": value, "line": earlier}
+                ]
         if errors:
             raise ValidationError(errors)
 
