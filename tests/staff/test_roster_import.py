@@ -27,7 +27,8 @@ HEADERS = [
     "入职考核通过",
 ]
 GOOD_ROWS = [
-    ["N1001", "韩梅梅", "hanmm", "hanmm@example.cn", "客服专员", "售前一组", "售前", "chat、英语", "2026-11-02", "试用期", "否"],
+    ["N1001", "韩梅梅", "hanmm", "hanmm@example.cn", "客服专员", "售前一组", "售前", "chat、英语",
+     "2026-11-02", "试用期", "否"],
     ["N1002", "李雷", "lilei", "", "specialist", "售前二组", "presales", "", "2026/11/02", "", "0"],
     ["N1003", "王质检", "wangqa", "", "质检专员", "", "", "", "2026年11月02日", "在岗", "是"],
 ]  # fmt: skip
@@ -152,7 +153,8 @@ def test_import_updates_existing_staff_by_employee_number(org):
         dataset, use_transactions=True
     )
 
-    assert not result.has_errors() and not result.has_validation_errors()
+    assert not result.has_errors()
+    assert not result.has_validation_errors()
     org.agent.refresh_from_db()
     assert (org.agent.name, org.agent.team, org.agent.skills) == ("张三丰", org.presales2, ["投诉"])
     assert org.agent.status == Staff.Status.ON_POST  # a blank status keeps the current one
