@@ -352,7 +352,11 @@ def staff_update(*, actor: Staff | None, staff: Staff, **changes: object) -> Sta
     unknown = set(changes) - set(STAFF_EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"staff_update cannot change {sorted(unknown)}")
-    staff = Staff.objects.select_for_update().select_related("team", "user").get(pk=staff.pk)
+    staff = (
+        Staff.objects.select_for_update(of=("self",))
+        .select_related("team", "user")
+        .get(pk=staff.pk)
+    )
     role = changes.get("role", staff.role)
     team = changes.get("team", staff.team)
     if team is not None:
@@ -390,7 +394,7 @@ def staff_offboard(
 
     Their direct reports move to their own manager; teams they led lose their leader.
     """
-    staff = Staff.objects.select_for_update().select_related("user").get(pk=staff.pk)
+    staff = Staff.objects.select_for_update(of=("self",)).select_related("user").get(pk=staff.pk)
     if staff.status == Staff.Status.LEFT:
         raise ValidationError(_("%(name)s has already left.") % {"name": staff.name})
     if actor is not None:
