@@ -58,7 +58,6 @@ test: install system-deps ## Lint, check migrations and translations, run the wh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run
-	$(MANAGE) makemessages --locale zh_Hans --no-location --no-obsolete --ignore '.venv/*' --ignore 'var/*' >/dev/null
 	$(BIN)/pytest
 
 lint: install ## ruff check + format check
@@ -70,7 +69,7 @@ format: install ## Format and autofix the code
 	$(BIN)/ruff check --fix .
 
 messages: install ## Extract strings into the zh-hans catalogue and compile it
-	$(MANAGE) makemessages --locale zh_Hans --no-location --no-obsolete --ignore '.venv/*' --ignore 'var/*'
+	$(MANAGE) makemessages --locale zh_Hans --no-location --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*'
 	$(MANAGE) compilemessages --locale zh_Hans --ignore '.venv/*'
 
 lock: ## Re-pin requirements*.lock from pyproject.toml (newest versions)
