@@ -1,10 +1,16 @@
 from django import forms
-from django.contrib.auth.password_validation import password_validators_help_text_html
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import (
+    password_validators_help_text_html,
+    validate_password,
+)
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from staff import services
 from staff.models import Staff, Team
+
+User = get_user_model()
 
 
 class StaffAdminForm(forms.ModelForm):
@@ -31,20 +37,7 @@ class StaffAdminForm(forms.ModelForm):
 
     class Meta:
         model = Staff
-        fields = (
-            "employee_number",
-            "name",
-            "role",
-            "team",
-            "reports_to",
-            "specialisation",
-            "skills",
-            "mobile",
-            "hire_date",
-            "status",
-            "confidentiality_signed_on",
-            "onboarding_passed",
-        )
+        fields = ("employee_number", *services.STAFF_EDITABLE_FIELDS)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -56,6 +49,13 @@ class StaffAdminForm(forms.ModelForm):
         else:
             self.fields["username"].required = True
 
+    def clean_password(self) -> str:
+        password = self.cleaned_data.get("password") or ""
+        if password:
+            account = User(username=self.data.get("username", ""), email=self.data.get("email", ""))
+            validate_password(password, account)
+        return password
+
     def clean_skills(self) -> list[str]:
         raw = self.cleaned_data.get("skills") or ""
         return [skill.strip() for skill in raw.replace("，", ",").split(",") if skill.strip()]
@@ -64,12 +64,16 @@ class StaffAdminForm(forms.ModelForm):
         cleaned = super().clean()
         if self.errors:
             return cleaned
+        staff = self.instance if self.instance.pk else None
+        # Fields the actor may not edit are absent from the form: they keep their value.
         services.staff_validate(
             actor=self.actor,
-            staff=self.instance if self.instance.pk else None,
-            role=cleaned["role"],
-            team=cleaned.get("team"),
-            reports_to=cleaned.get("reports_to"),
+            staff=staff,
+            role=cleaned.get("role", getattr(staff, "role", None)),
+            team=cleaned["team"] if "team" in cleaned else getattr(staff, "team", None),
+            reports_to=cleaned["reports_to"]
+            if "reports_to" in cleaned
+            else getattr(staff, "reports_to", None),
             status=cleaned["status"],
         )
         return cleaned
