@@ -17,13 +17,46 @@ _SCHEDULES = {
     for model in ("periodictask", "crontabschedule", "intervalschedule", "clockedschedule")
 }
 
+_REVEAL = {"tickets.reveal_customer_phone"}
+_TICKETS_WORK = {
+    "tickets.view_ticket",
+    "tickets.change_ticket",
+    "tickets.view_customer",
+    "tickets.add_customer",
+    "tickets.change_customer",
+    "tickets.view_category",
+    "tickets.view_rootcause",
+    "tickets.view_shop",
+    "tickets.view_tag",
+    "tickets.add_tag",
+    "tickets.view_macro",
+    "tickets.add_macro",
+    "tickets.change_macro",
+    "tickets.delete_macro",
+}
+_TICKETS_SETUP = {
+    f"tickets.{action}_{model}"
+    for action in ("add", "change", "delete")
+    for model in ("category", "rootcause", "shop", "tag")
+} | {"tickets.view_phonereveal"}
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.DIRECTOR: frozenset(_ORG_READ | _ORG_WRITE | _OFFBOARDING | _SCHEDULES),
-    Role.MANAGER: frozenset(_ORG_READ | _ORG_WRITE | _OFFBOARDING),
+    Role.DIRECTOR: frozenset(
+        _ORG_READ
+        | _ORG_WRITE
+        | _OFFBOARDING
+        | _SCHEDULES
+        | _TICKETS_WORK
+        | _TICKETS_SETUP
+        | _REVEAL
+    ),
+    Role.MANAGER: frozenset(
+        _ORG_READ | _ORG_WRITE | _OFFBOARDING | _TICKETS_WORK | _TICKETS_SETUP | _REVEAL
+    ),
     Role.HR: frozenset(_ORG_READ | _ORG_WRITE | _OFFBOARDING),
-    Role.SUPERVISOR: frozenset(_ORG_READ | {"staff.change_staff"}),
+    Role.SUPERVISOR: frozenset(_ORG_READ | {"staff.change_staff"} | _TICKETS_WORK | _REVEAL),
     Role.QA_INSPECTOR: frozenset(_ORG_READ),
-    Role.SPECIALIST: frozenset(),
+    Role.SPECIALIST: frozenset(_REVEAL),
 }
 
 #: Roles each role may give to (or edit on) someone else's record.

@@ -392,8 +392,11 @@ def staff_offboard(
 ) -> OffboardingRecord:
     """离职: disable the login, record the account hand-back, hand the person's work on.
 
-    Their direct reports move to their own manager; teams they led lose their leader.
+    Their direct reports move to their own manager; teams they led lose their leader; their
+    open tickets go back to their groups' queues (auto-assigned where someone can take them).
     """
+    from tickets.services import tickets_hand_over  # tickets builds on staff, not the reverse
+
     staff = Staff.objects.select_for_update(of=("self",)).select_related("user").get(pk=staff.pk)
     if staff.status == Staff.Status.LEFT:
         raise ValidationError(_("%(name)s has already left.") % {"name": staff.name})
@@ -406,6 +409,7 @@ def staff_offboard(
     staff.left_on = left_on
     staff.save(update_fields=["status", "left_on", "updated_at"])
     _sync_account(staff)
+    tickets_hand_over(leaver=staff, actor=actor)
     return OffboardingRecord.objects.create(
         staff=staff,
         left_on=left_on,

@@ -1,0 +1,63 @@
+"""Every write to customers and tickets. Views, API, admin and tasks call these."""
+
+from tickets.services.assignment import (
+    TicketAlreadyClaimed,
+    auto_assign_candidates,
+    ticket_assign,
+    ticket_auto_assign,
+    ticket_bulk_assign,
+    ticket_claim,
+    tickets_hand_over,
+)
+from tickets.services.customers import (
+    customer_create,
+    customer_merge,
+    customer_reveal_phones,
+    customer_update,
+    customer_upsert_for_account,
+)
+from tickets.services.lifecycle import (
+    TRANSITIONS,
+    WORKING_STATUSES,
+    IllegalTransition,
+    ticket_add_note,
+    ticket_close,
+    ticket_create,
+    ticket_customer_message,
+    ticket_escalate,
+    ticket_reopen,
+    ticket_reply,
+    ticket_resolve,
+    ticket_set_status,
+    ticket_transfer,
+    ticket_update,
+)
+
+__all__ = [
+    "TRANSITIONS",
+    "WORKING_STATUSES",
+    "IllegalTransition",
+    "TicketAlreadyClaimed",
+    "auto_assign_candidates",
+    "customer_create",
+    "customer_merge",
+    "customer_reveal_phones",
+    "customer_update",
+    "customer_upsert_for_account",
+    "ticket_add_note",
+    "ticket_assign",
+    "ticket_auto_assign",
+    "ticket_bulk_assign",
+    "ticket_claim",
+    "ticket_close",
+    "ticket_create",
+    "ticket_customer_message",
+    "ticket_escalate",
+    "ticket_reopen",
+    "ticket_reply",
+    "ticket_resolve",
+    "ticket_set_status",
+    "ticket_transfer",
+    "ticket_update",
+    "tickets_hand_over",
+]
