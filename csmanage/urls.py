@@ -38,6 +38,7 @@ urlpatterns = [
     path("api/v1/", include((router.urls, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("", include("staff.urls")),
+    path("", include("tickets.urls")),
 ]
 
 if settings.DEBUG:

@@ -8,11 +8,24 @@ from staff.selectors import staff_of
 Role = Staff.Role
 
 #: (label, url name, roles that see it). Later modules add their entries here.
+_TICKET_ROLES = {Role.DIRECTOR, Role.MANAGER, Role.SUPERVISOR, Role.SPECIALIST}
+
 NAVIGATION = (
+    (_("Tickets"), "tickets:index", _TICKET_ROLES),
+    (_("Customers"), "tickets:customers", _TICKET_ROLES),
     (_("My profile"), "staff:me", set(Role.values)),
     (_("Organisation"), "staff:teams", {Role.DIRECTOR, Role.MANAGER, Role.SUPERVISOR, Role.HR}),
     (_("Staff"), "staff:list", {Role.DIRECTOR, Role.MANAGER, Role.SUPERVISOR, Role.HR}),
 )
+
+
+def _section(name: str) -> str:
+    """The URL prefix a menu entry stays highlighted for (a ticket page is under Tickets)."""
+    return (
+        reverse(name).rstrip("/").rsplit("/", 1)[0] + "/"
+        if name == "tickets:index"
+        else reverse(name)
+    )
 
 
 def navigation(request: HttpRequest) -> dict:

@@ -23,6 +23,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("staff:teams")
     if staff.role == Staff.Role.HR:
         return redirect("staff:list")
+    if staff.role == Staff.Role.SPECIALIST:
+        return redirect("tickets:queue", queue="mine")
     return redirect("staff:me")
 
 

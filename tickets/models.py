@@ -356,9 +356,7 @@ class Ticket(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    history = HistoricalRecords(
-        excluded_fields=["search_text", "updated_at", "created_at"], m2m_fields=[tags]
-    )
+    history = HistoricalRecords(excluded_fields=["search_text", "updated_at", "created_at"])
 
     class Meta:
         verbose_name = _("ticket")

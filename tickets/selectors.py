@@ -9,7 +9,15 @@ from django.http import Http404
 
 from staff.models import Staff
 from staff.selectors import scope_for, staff_of
-from tickets.models import Customer, CustomerPhone, Macro, Message, Ticket, TicketEvent, normalise_phone
+from tickets.models import (
+    Customer,
+    CustomerPhone,
+    Macro,
+    Message,
+    Ticket,
+    TicketEvent,
+    normalise_phone,
+)
 
 TICKET_NUMBER = re.compile(r"^CS-\d{6}-\d{6,}$", re.IGNORECASE)
 PHONE_LIKE = re.compile(r"^[+\d][\d\s-]{3,}$")
@@ -33,14 +41,18 @@ def ticket_list_for(*, user: AbstractBaseUser) -> QuerySet[Ticket]:
 def ticket_get_for(*, user: AbstractBaseUser, number: str) -> Ticket:
     """One ticket by number, within scope; out of scope is indistinguishable from missing."""
     try:
-        return ticket_list_for(user=user).select_related(
-            "category", "root_cause", "escalated_to", "team__parent", "created_by"
-        ).get(number=number.upper())
+        return (
+            ticket_list_for(user=user)
+            .select_related("category", "root_cause", "escalated_to", "team__parent", "created_by")
+            .get(number=number.upper())
+        )
     except Ticket.DoesNotExist:
         raise Http404 from None
 
 
-def queue_filter(queryset: QuerySet[Ticket], *, staff: Staff | None, queue: str) -> QuerySet[Ticket]:
+def queue_filter(
+    queryset: QuerySet[Ticket], *, staff: Staff | None, queue: str
+) -> QuerySet[Ticket]:
     """The four agent views. "Team queue" is the open work of the user's group (a manager's:
     their department); "Unassigned" is that queue's unclaimed part."""
     open_work = queryset.filter(status__in=Ticket.IN_WORK)
@@ -169,7 +181,9 @@ def customer_get_for(*, user: AbstractBaseUser, customer_id: int) -> Customer:
     if not scope_for(user).tickets:
         raise Http404
     try:
-        return Customer.objects.prefetch_related("phones", "accounts__shop", "tags").get(pk=customer_id)
+        return Customer.objects.prefetch_related("phones", "accounts__shop", "tags").get(
+            pk=customer_id
+        )
     except Customer.DoesNotExist:
         raise Http404 from None
 
@@ -189,7 +203,9 @@ def with_duplicate_flag(customers: QuerySet[Customer]) -> QuerySet[Customer]:
     shared = CustomerPhone.objects.filter(
         normalised=OuterRef("normalised"), customer__merged_into__isnull=True
     ).exclude(customer_id=OuterRef("customer_id"))
-    duplicated_phone = CustomerPhone.objects.filter(customer_id=OuterRef("pk")).filter(Exists(shared))
+    duplicated_phone = CustomerPhone.objects.filter(customer_id=OuterRef("pk")).filter(
+        Exists(shared)
+    )
     return customers.annotate(likely_duplicate=Exists(duplicated_phone))
 
 

@@ -33,7 +33,7 @@ def test_anonymous_is_sent_to_login(client, db):
         ("director", lambda org: reverse("staff:teams")),
         ("manager", lambda org: reverse("staff:team", args=[org.presales.pk])),
         ("supervisor", lambda org: reverse("staff:team", args=[org.presales1.pk])),
-        ("agent", lambda org: reverse("staff:me")),
+        ("agent", lambda org: reverse("tickets:queue", args=["mine"])),
         ("qa", lambda org: reverse("staff:me")),
         ("hr", lambda org: reverse("staff:list")),
     ],

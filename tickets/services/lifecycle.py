@@ -77,6 +77,11 @@ def _record(
     )
 
 
+def _touch(ticket: Ticket) -> None:
+    """Mark the ticket updated without a history row (nothing of its own changed)."""
+    Ticket.objects.filter(pk=ticket.pk).update(updated_at=timezone.now())
+
+
 def _locked(ticket: Ticket | int) -> Ticket:
     pk = ticket.pk if isinstance(ticket, Ticket) else ticket
     return (
@@ -331,7 +336,10 @@ def ticket_reply(
     if target != ticket.status:
         _set_status(ticket, target)
         fields.append("status")
-    ticket.save(update_fields=fields)
+    if len(fields) > 1:
+        ticket.save(update_fields=fields)
+    else:
+        _touch(ticket)
     _record(
         ticket,
         TicketEvent.Kind.REPLIED,
@@ -384,7 +392,9 @@ def ticket_customer_message(
     from_status = ticket.status
     if ticket.status == Status.PENDING_CUSTOMER:
         _set_status(ticket, Status.OPEN)
-    ticket.save(update_fields=["status", "updated_at"])
+        ticket.save(update_fields=["status", "updated_at"])
+    else:
+        _touch(ticket)
     _record(
         ticket,
         TicketEvent.Kind.CUSTOMER_MESSAGE,
