@@ -106,7 +106,7 @@ def test_refused_action_shows_a_message_and_changes_nothing(org, login, ticket):
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.OPEN
     assert TicketEvent.objects.count() == events
-    assert "张三" in [str(m) for m in response.context["messages"]][0]
+    assert "张三" in next(str(m) for m in response.context["messages"])
 
 
 def test_reply_with_a_forbidden_file_keeps_the_text(org, login, ticket):

@@ -84,9 +84,9 @@ def _touch(ticket: Ticket) -> None:
 
 def _locked(ticket: Ticket | int) -> Ticket:
     pk = ticket.pk if isinstance(ticket, Ticket) else ticket
-    return (
-        Ticket.objects.select_for_update(of=("self",)).select_related("team", "assignee").get(pk=pk)
-    )
+    # No select_related: after waiting for the lock, PostgreSQL re-reads only the locked row,
+    # so joined team/assignee columns would be stale (a claimed ticket with assignee None).
+    return Ticket.objects.select_for_update().get(pk=pk)
 
 
 def search_text_for(ticket: Ticket, customer: Customer) -> str:
@@ -293,7 +293,7 @@ def ticket_set_status(*, actor: Staff, ticket: Ticket, status: str) -> Ticket:
     ensure_can_work(actor, ticket)
     if status not in Status.values:
         raise ValidationError({"status": _("Unknown status.")})
-    if status not in WORKING_STATUSES:
+    if status not in WORKING_STATUSES or not ticket.is_open:
         raise IllegalTransition(ticket, status)
     if status == ticket.status:
         return ticket
