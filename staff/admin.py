@@ -9,11 +9,11 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
-from simple_history.admin import SimpleHistoryAdmin
 
 from csmanage import spreadsheets
+from csmanage.admin import ScopedHistoryAdmin
 from staff import services
-from staff.forms import OffboardingForm, StaffAdminForm, TeamAdminForm
+from staff.forms import OffboardingForm, StaffAddForm, StaffAdminForm, TeamAdminForm
 from staff.models import OffboardingRecord, Staff, Team
 from staff.resources import StaffResource
 from staff.selectors import scope_for, staff_list_for, staff_of, team_list_for
@@ -33,7 +33,7 @@ class ScopedTeamFilter(admin.SimpleListFilter):
 
 
 @admin.register(Staff)
-class StaffAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class StaffAdmin(ImportExportModelAdmin, ScopedHistoryAdmin):
     form = StaffAdminForm
     resource_classes = [StaffResource]
     import_formats = spreadsheets.IMPORT_FORMATS
@@ -60,6 +60,8 @@ class StaffAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
         return staff_list_for(user=request.user)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = StaffAddForm
         form = super().get_form(request, obj, change, **kwargs)
         form.actor = staff_of(request.user)
         return form
@@ -156,7 +158,7 @@ class StaffAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(SimpleHistoryAdmin):
+class TeamAdmin(ScopedHistoryAdmin):
     form = TeamAdminForm
     list_display = ("name", "kind", "parent", "leader", "member_count")
     list_filter = ("kind",)

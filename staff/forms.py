@@ -14,19 +14,8 @@ User = get_user_model()
 
 
 class StaffAdminForm(forms.ModelForm):
-    """Staff record form for the admin. The login account is opened with the record."""
+    """Staff record form for the admin (an existing record; the login stays as it is)."""
 
-    username = forms.CharField(label=_("login name"), max_length=150, required=False)
-    email = forms.EmailField(label=_("email"), required=False)
-    password = forms.CharField(
-        label=_("initial password"),
-        required=False,
-        strip=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text=_("Leave empty to let the person set one later.")
-        + " "
-        + password_validators_help_text_html(),
-    )
     skills = forms.CharField(
         label=_("skills"),
         required=False,
@@ -43,18 +32,7 @@ class StaffAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["skills"] = ", ".join(self.instance.skills)
-            for name in ("username", "email", "password"):
-                self.fields.pop(name)
             self.fields["employee_number"].disabled = True
-        else:
-            self.fields["username"].required = True
-
-    def clean_password(self) -> str:
-        password = self.cleaned_data.get("password") or ""
-        if password:
-            account = User(username=self.data.get("username", ""), email=self.data.get("email", ""))
-            validate_password(password, account)
-        return password
 
     def clean_skills(self) -> list[str]:
         raw = self.cleaned_data.get("skills") or ""
@@ -77,6 +55,29 @@ class StaffAdminForm(forms.ModelForm):
             status=cleaned["status"],
         )
         return cleaned
+
+
+class StaffAddForm(StaffAdminForm):
+    """A new staff record and its login account (专人专号), opened together."""
+
+    username = forms.CharField(label=_("login name"), max_length=150)
+    email = forms.EmailField(label=_("email"), required=False)
+    password = forms.CharField(
+        label=_("initial password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Leave empty to let the person set one later.")
+        + " "
+        + password_validators_help_text_html(),
+    )
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data.get("password") or ""
+        if password:
+            account = User(username=self.data.get("username", ""), email=self.data.get("email", ""))
+            validate_password(password, account)
+        return password
 
 
 class TeamAdminForm(forms.ModelForm):

@@ -101,3 +101,16 @@ def test_staff_history_is_recorded(org, login):
     services.staff_update(actor=org.director, staff=org.agent, status=Staff.Status.ON_LEAVE)
 
     assert list(org.agent.history.values_list("status", flat=True)) == ["on_leave", "on_post"]
+
+
+def test_history_outside_scope_is_404_and_snapshots_render(org, login):
+    from staff import services
+
+    services.staff_update(actor=org.director, staff=org.agent, skills=["chat"])
+    client = login(org.supervisor)
+
+    assert client.get(reverse("admin:staff_staff_history", args=[org.agent_b.pk])).status_code == 404
+    assert client.get(reverse("admin:staff_staff_history", args=[org.agent.pk])).status_code == 200
+    version = org.agent.history.earliest("history_date").history_id
+    snapshot = client.get(reverse("admin:staff_staff_simple_history", args=[org.agent.pk, version]))
+    assert snapshot.status_code == 200

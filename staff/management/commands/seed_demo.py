@@ -1,4 +1,5 @@
-"""Build a realistic demo organisation; running it again changes nothing."""
+"""Build a realistic demo organisation and a year of its tickets; running it again changes
+nothing."""
 
 import datetime
 import itertools
@@ -10,6 +11,7 @@ from django.db import transaction
 
 from staff import services
 from staff.models import Staff, Team
+from tickets.demo import demo_tickets_load
 
 Role = Staff.Role
 Spec = Staff.Specialisation
@@ -176,3 +178,5 @@ class Command(BaseCommand):
                 f"{Team.objects.count()} teams ({len(created)} added now)."
             )
         )
+        tickets = demo_tickets_load()  # adds nothing once the demo tickets are there
+        self.stdout.write(self.style.SUCCESS(f"Demo tickets ready ({tickets} added now)."))
