@@ -109,8 +109,9 @@ def test_history_outside_scope_is_404_and_snapshots_render(org, login):
     services.staff_update(actor=org.director, staff=org.agent, skills=["chat"])
     client = login(org.supervisor)
 
-    assert client.get(reverse("admin:staff_staff_history", args=[org.agent_b.pk])).status_code == 404
-    assert client.get(reverse("admin:staff_staff_history", args=[org.agent.pk])).status_code == 200
+    history = "admin:staff_staff_history"
+    assert client.get(reverse(history, args=[org.agent_b.pk])).status_code == 404
+    assert client.get(reverse(history, args=[org.agent.pk])).status_code == 200
     version = org.agent.history.earliest("history_date").history_id
     snapshot = client.get(reverse("admin:staff_staff_simple_history", args=[org.agent.pk, version]))
     assert snapshot.status_code == 200

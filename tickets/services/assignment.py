@@ -99,6 +99,8 @@ def ticket_bulk_assign(
         pk = ticket.pk if isinstance(ticket, Ticket) else ticket
         try:
             done = ticket_assign(actor=actor, ticket=pk, assignee=assignee)
+        except Ticket.DoesNotExist:
+            result["refused"][str(pk)] = _("No such ticket.")
         except (PermissionDenied, ValidationError) as error:
             number = Ticket.objects.values_list("number", flat=True).get(pk=pk)
             result["refused"][number] = " ".join(getattr(error, "messages", [str(error)]))

@@ -13,6 +13,7 @@ from tickets.models import (
     CustomerPhone,
     PhoneReveal,
     Shop,
+    Tag,
     Ticket,
     TicketEvent,
     normalise_phone,
@@ -38,6 +39,12 @@ def _clean_phones(phones: Iterable[str]) -> list[tuple[str, str]]:
     return [(raw, digits) for digits, raw in seen.items()]
 
 
+def customer_phones_check(*, phones: Iterable[str]) -> None:
+    """Raise the ``ValidationError`` that ``customer_create``/``customer_update`` would raise
+    for these numbers, so a form can show it before saving."""
+    _clean_phones(phones)
+
+
 @transaction.atomic
 def customer_create(
     *,
@@ -49,6 +56,7 @@ def customer_create(
     tier: str = "",
     notes: str = "",
     accounts: Iterable[tuple[Shop, str]] = (),
+    tags: Iterable[Tag] = (),
 ) -> Customer:
     """A new customer record. A platform account already on file is an error."""
     name = (name or "").strip()
@@ -77,6 +85,8 @@ def customer_create(
         CustomerAccount(customer=customer, shop=shop, buyer_id=buyer_id)
         for shop, buyer_id in accounts
     )
+    if tags:
+        customer.tags.set(tags)
     return customer
 
 
@@ -115,9 +125,13 @@ def customer_upsert_for_account(
 
 @transaction.atomic
 def customer_update(
-    *, customer: Customer, phones: Iterable[str] | None = None, **fields: str
+    *,
+    customer: Customer,
+    phones: Iterable[str] | None = None,
+    tags: Iterable[Tag] | None = None,
+    **fields: str,
 ) -> Customer:
-    """Change a customer's details; ``phones`` replaces the list of numbers."""
+    """Change a customer's details; ``phones`` and ``tags`` replace the lists they name."""
     allowed = {"name", "email", "company", "industry", "tier", "notes"}
     if set(fields) - allowed:
         raise TypeError(f"customer_update cannot change {sorted(set(fields) - allowed)}")
@@ -134,6 +148,8 @@ def customer_update(
             CustomerPhone.objects.update_or_create(
                 customer=customer, normalised=digits, defaults={"number": raw}
             )
+    if tags is not None:
+        customer.tags.set(tags)
     return customer
 
 

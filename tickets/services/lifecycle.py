@@ -264,10 +264,11 @@ def ticket_update(
         for field, value in changes.items()
         if getattr(ticket, field) != value
     }
-    for field, value in changes.items():
-        setattr(ticket, field, value)
-    ticket.search_text = search_text_for(ticket, ticket.customer)
-    ticket.save()
+    if changed:
+        for field, value in changes.items():
+            setattr(ticket, field, value)
+        ticket.search_text = search_text_for(ticket, ticket.customer)
+        ticket.save()
     if tags is not None:
         before = set(ticket.tags.values_list("name", flat=True))
         ticket.tags.set(tags)
