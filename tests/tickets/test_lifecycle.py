@@ -779,3 +779,35 @@ def test_macros_of_the_group_its_department_and_everyone(org):
     MacroFactory(title="停用话术", team=None, is_active=False)
 
     assert set(macros_for(ticket)) == {group, department, everyone}
+
+
+@pytest.mark.parametrize("who", ["qa", "hr", "manager_b", "agent_b"])
+def test_internal_note_needs_the_ticket_in_scope(org, who):
+    ticket = TicketFactory(team=org.presales1)
+
+    with pytest.raises(TicketNotAllowed):
+        services.ticket_add_note(actor=getattr(org, who), ticket=ticket, body="看一下")
+
+    assert not Message.objects.exists()
+
+
+def test_a_colleague_of_the_group_may_leave_a_note(org):
+    ticket = TicketFactory(team=org.presales1)
+    services.ticket_claim(actor=org.agent, ticket=ticket)
+
+    note = services.ticket_add_note(actor=org.agent2, ticket=ticket, body="这位顾客上周也来电过")
+
+    assert (note.kind, note.author) == (Message.Kind.NOTE, org.agent2)
+
+
+def test_size_limit_message_is_readable_below_a_megabyte(org, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.TICKET_ATTACHMENT_MAX_BYTES = 500 * 1024
+    ticket = TicketFactory(team=org.presales1)
+    services.ticket_claim(actor=org.agent, ticket=ticket)
+    upload = SimpleUploadedFile("big.pdf", b"x" * (600 * 1024))
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.ticket_reply(actor=org.agent, ticket=ticket, body="见附件", attachments=[upload])
+
+    assert excinfo.value.message_dict["attachments"] == ["big.pdf is larger than 500.0\xa0KB."]

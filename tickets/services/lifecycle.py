@@ -15,10 +15,12 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from staff.models import Staff, Team
+from staff.selectors import scope_for
 from tickets.models import (
     Attachment,
     Category,
@@ -120,10 +122,10 @@ def _validate_attachments(files: Iterable[UploadedFile]) -> list[tuple[UploadedF
         if upload.size > settings.TICKET_ATTACHMENT_MAX_BYTES:
             raise ValidationError(
                 {
-                    "attachments": _("%(name)s is larger than %(limit)d MB.")
+                    "attachments": _("%(name)s is larger than %(limit)s.")
                     % {
                         "name": upload.name,
-                        "limit": settings.TICKET_ATTACHMENT_MAX_BYTES // (1024 * 1024),
+                        "limit": filesizeformat(settings.TICKET_ATTACHMENT_MAX_BYTES),
                     }
                 }
             )
@@ -356,12 +358,14 @@ def ticket_add_note(
     *, actor: Staff, ticket: Ticket, body: str, attachments: Iterable[UploadedFile] = ()
 ) -> Message:
     """An internal note: never shown to the customer. Anyone who can see the ticket may
-    leave one (a colleague asked for advice, QA, a lead)."""
+    leave one (a colleague asked for advice, a lead)."""
     ticket = _locked(ticket)
+    if not Ticket.objects.filter(scope_for(actor.user).tickets_q(), pk=ticket.pk).exists():
+        raise TicketNotAllowed(_("You cannot see this ticket."))
     message = _add_message(
         ticket, kind=Message.Kind.NOTE, body=body, author=actor, attachments=attachments
     )
-    ticket.save(update_fields=["updated_at"])
+    _touch(ticket)
     _record(ticket, TicketEvent.Kind.NOTED, actor, message=message.pk)
     return message
 
