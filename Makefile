@@ -8,8 +8,9 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 MANAGE := $(BIN)/python manage.py
+TICKETS ?= 1000000
 
-.PHONY: help install system-deps migrate demo run web worker beat test lint format messages lock clean
+.PHONY: help install system-deps migrate demo run web worker beat test lint format messages bench lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}'
@@ -37,7 +38,7 @@ system-deps: ## Install the Debian packages the tests drive (chromium, gettext) 
 migrate: install ## Apply database migrations
 	$(MANAGE) migrate --no-input
 
-demo: migrate ## Load the demo organisation (idempotent)
+demo: migrate ## Load the demo organisation, customers and a year of tickets (idempotent)
 	$(MANAGE) seed_demo
 
 run: demo ## Start web + Celery worker + beat on $(HOST):$(PORT) with demo data
@@ -71,6 +72,9 @@ format: install ## Format and autofix the code
 messages: install ## Extract strings into the zh-hans catalogue and compile it
 	$(MANAGE) makemessages --locale zh_Hans --no-location --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*'
 	$(MANAGE) compilemessages --locale zh_Hans --ignore '.venv/*'
+
+bench: install ## Build (or reuse) $(TICKETS) tickets on PostgreSQL and print page timings
+	$(MANAGE) bench --tickets $(TICKETS)
 
 lock: ## Re-pin requirements*.lock from pyproject.toml (newest versions)
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

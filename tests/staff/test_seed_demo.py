@@ -11,7 +11,7 @@ from tests.conftest import PASSWORD
 def demo(db, settings):
     settings.DEBUG = True
     settings.DEMO_PASSWORD = PASSWORD
-    call_command("seed_demo")
+    call_command("seed_demo", customers=20, tickets=100)
 
 
 def test_demo_organisation_shape(demo):
@@ -36,7 +36,7 @@ def test_seed_demo_twice_changes_nothing(demo):
         Staff.objects.values_list("employee_number", "name", "team__name", "reports_to")
     )
 
-    call_command("seed_demo")
+    call_command("seed_demo", customers=20, tickets=100)
 
     after = sorted(Staff.objects.values_list("employee_number", "name", "team__name", "reports_to"))
     assert after == before

@@ -91,9 +91,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--force", action="store_true", help="Run even with DEBUG off.")
+        parser.add_argument("--customers", type=int, default=2000, help="Demo customers.")
+        parser.add_argument("--tickets", type=int, default=20000, help="Demo tickets.")
 
     @transaction.atomic
-    def handle(self, *args, force: bool = False, **options) -> None:
+    def handle(
+        self, *args, force: bool = False, customers: int = 2000, tickets: int = 20000, **options
+    ) -> None:
         if not settings.DEBUG and not force:
             raise CommandError(
                 "DEBUG is off: this looks like production. Use --force to seed anyway."
@@ -178,5 +182,6 @@ class Command(BaseCommand):
                 f"{Team.objects.count()} teams ({len(created)} added now)."
             )
         )
-        tickets = demo_tickets_load()  # adds nothing once the demo tickets are there
-        self.stdout.write(self.style.SUCCESS(f"Demo tickets ready ({tickets} added now)."))
+        # Adds nothing once the demo tickets are there.
+        added = demo_tickets_load(customers=customers, tickets=tickets)
+        self.stdout.write(self.style.SUCCESS(f"Demo tickets ready ({added} added now)."))
