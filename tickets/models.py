@@ -372,13 +372,24 @@ class Ticket(models.Model):
                 fields=["escalated_to", "status", "-created_at"], name="ticket_escalated_queue"
             ),
             models.Index(
-                fields=["team", "-created_at"],
+                fields=["team", "-created_at", "-id"],
+                condition=Q(status__in=["new", "open", "pending_customer", "pending_internal"]),
+                name="ticket_team_open_newest",
+            ),
+            models.Index(
+                fields=["team", "-created_at", "-id"],
                 condition=Q(
                     assignee__isnull=True,
                     status__in=["new", "open", "pending_customer", "pending_internal"],
                 ),
                 name="ticket_unassigned_queue",
             ),
+            models.Index(
+                fields=["assignee", "-created_at", "-id"],
+                condition=Q(status__in=["new", "open", "pending_customer", "pending_internal"]),
+                name="ticket_assignee_open_newest",
+            ),
+            models.Index(fields=["-created_at", "-id"], name="ticket_newest"),
             models.Index(fields=["customer", "-created_at"], name="ticket_customer_history"),
             models.Index(fields=["status", "-updated_at"], name="ticket_status_updated"),
         ]

@@ -7,7 +7,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from staff.models import Staff
+from staff.models import Staff, Team
 from staff.selectors import scope_for, staff_of
 from tickets.models import (
     Customer,
@@ -31,11 +31,14 @@ SORTS = {
 }
 
 
+def _ticket_rows() -> QuerySet[Ticket]:
+    """Tickets with what a list row shows already joined."""
+    return Ticket.objects.select_related("assignee", "team", "customer", "shop")
+
+
 def ticket_list_for(*, user: AbstractBaseUser) -> QuerySet[Ticket]:
     """Every ticket the user may see, with what a list row shows already joined."""
-    return Ticket.objects.filter(scope_for(user).tickets_q()).select_related(
-        "assignee", "team", "customer", "shop"
-    )
+    return _ticket_rows().filter(scope_for(user).tickets_q())
 
 
 def ticket_get_for(*, user: AbstractBaseUser, number: str) -> Ticket:
@@ -50,24 +53,36 @@ def ticket_get_for(*, user: AbstractBaseUser, number: str) -> Ticket:
         raise Http404 from None
 
 
+def _queue_team_q(staff: Staff) -> Q:
+    """The tickets of the user's own queue: their group's (a manager's: their department's,
+    the director's: everyone's)."""
+    if staff.role == Staff.Role.DIRECTOR:
+        return Q(pk__isnull=False)
+    if staff.team is None:
+        return Q(pk__in=[])
+    if staff.role == Staff.Role.MANAGER:
+        subtree = Team.objects.filter(path__startswith=staff.team.path).values_list("pk", flat=True)
+        return Q(team_id__in=list(subtree))
+    return Q(team_id=staff.team_id)
+
+
 def queue_filter(
-    queryset: QuerySet[Ticket], *, staff: Staff | None, queue: str
+    queryset: QuerySet[Ticket], *, staff: Staff | None, queue: str, open_only: bool = True
 ) -> QuerySet[Ticket]:
     """The four agent views. "Team queue" is the open work of the user's group (a manager's:
-    their department); "Unassigned" is that queue's unclaimed part."""
-    open_work = queryset.filter(status__in=Ticket.IN_WORK)
+    their department); "Unassigned" is that queue's unclaimed part. With ``open_only``
+    off (a status was asked for), finished tickets of the view are included.
+
+    Each view lies inside the user's scope (see ``scope_for``), so it needs no scope filter
+    of its own — which keeps the query on one index."""
     if staff is None:
-        return open_work.none()
+        return queryset.none()
+    open_work = queryset.filter(status__in=Ticket.IN_WORK) if open_only else queryset
     if queue == "mine":
         return open_work.filter(assignee=staff)
     if queue == "escalated":
         return open_work.filter(escalated_to=staff)
-    team_q = Q()
-    if staff.role == Staff.Role.MANAGER and staff.team is not None:
-        team_q = Q(team__path__startswith=staff.team.path)
-    elif staff.role != Staff.Role.DIRECTOR:
-        team_q = Q(team_id=staff.team_id)
-    open_work = open_work.filter(team_q)
+    open_work = open_work.filter(_queue_team_q(staff))
     if queue == "unassigned":
         return open_work.filter(assignee__isnull=True)
     return open_work
@@ -113,11 +128,12 @@ def ticket_search(queryset: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:
         return queryset.filter(number=text.upper())
     digits = normalise_phone(text)
     if PHONE_LIKE.match(text) and len(digits) >= 4:
+        # The customers first (a small list), so the ticket query stays on its indexes.
         phones = CustomerPhone.objects.filter(
             Q(normalised=digits) if len(digits) >= 11 else Q(normalised__endswith=digits)
         )
-        by_phone = Q(customer_id__in=phones.values("customer_id"))
-        return queryset.filter(by_phone | Q(order_ref=text))
+        customer_ids = list(phones.values_list("customer_id", flat=True)[:500])
+        return queryset.filter(Q(customer_id__in=customer_ids) | Q(order_ref=text))
     return queryset.filter(Q(order_ref=text) | Q(search_text__contains=text.lower()))
 
 
@@ -139,18 +155,23 @@ def queue_tickets(*, user: AbstractBaseUser, query: QueueQuery) -> QuerySet[Tick
 
 
 def queue_counts(*, user: AbstractBaseUser) -> dict[str, int]:
-    """How many open tickets each view holds, in one query."""
+    """How many open tickets each view holds, in one query over the user's open work."""
     staff = staff_of(user)
-    base = ticket_list_for(user=user).filter(status__in=Ticket.IN_WORK)
-    if staff is None:
+    if staff is None or not scope_for(user).tickets:
         return dict.fromkeys(QUEUES, 0)
-    team_rows = queue_filter(base, staff=staff, queue="team")
-    team_q = Q(pk__in=team_rows.values("pk"))
-    return base.aggregate(
-        mine=Count("pk", filter=Q(assignee=staff)),
-        escalated=Count("pk", filter=Q(escalated_to=staff)),
-        team=Count("pk", filter=team_q),
-        unassigned=Count("pk", filter=team_q & Q(assignee__isnull=True)),
+    mine, escalated = Q(assignee=staff), Q(escalated_to=staff)
+    team = (
+        _queue_team_q(staff) if staff.team_id or staff.role == Staff.Role.DIRECTOR else Q(pk__in=[])
+    )
+    return (
+        Ticket.objects.filter(status__in=Ticket.IN_WORK)
+        .filter(mine | escalated | team)
+        .aggregate(
+            mine=Count("pk", filter=mine),
+            escalated=Count("pk", filter=escalated),
+            team=Count("pk", filter=team),
+            unassigned=Count("pk", filter=team & Q(assignee__isnull=True)),
+        )
     )
 
 

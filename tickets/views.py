@@ -95,6 +95,7 @@ def queue(request: HttpRequest, queue: str) -> HttpResponse:
         types=Ticket.Type.choices,
         channels=Ticket.Channel.choices,
         assignable=Staff.objects.filter(scope_for(request.user).q(), status=Staff.Status.ON_POST)
+        .select_related("team")
         .exclude(role__in=[Staff.Role.HR, Staff.Role.QA_INSPECTOR])
         .order_by("employee_number")
         if context["can_lead"]
