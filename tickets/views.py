@@ -27,6 +27,7 @@ from tickets.selectors import (
     customer_list_for,
     customer_tickets_for,
     macros_for,
+    page_of,
     queue_counts,
     queue_tickets,
     ticket_conversation,
@@ -70,16 +71,12 @@ def queue(request: HttpRequest, queue: str) -> HttpResponse:
     except ValueError:
         page_number = 1
     start = (page_number - 1) * PAGE_SIZE
-    rows = list(
-        queue_tickets(user=request.user, query=query).prefetch_related("tags")[
-            start : start + PAGE_SIZE + 1
-        ]
-    )
+    rows = page_of(queue_tickets(user=request.user, query=query), start=start, size=PAGE_SIZE)
     params = request.GET.copy()
     params.pop("page", None)
     context = {
         "query": query,
-        "tickets": rows[:PAGE_SIZE],
+        "tickets": _row_labels(rows[:PAGE_SIZE]),
         "page_number": page_number,
         "has_next": len(rows) > PAGE_SIZE,
         "params": params.urlencode(),
@@ -89,7 +86,6 @@ def queue(request: HttpRequest, queue: str) -> HttpResponse:
     if request.htmx and not request.htmx.boosted:
         return render(request, "tickets/_queue_rows.html", context)
     context.update(
-        counts=queue_counts(user=request.user),
         statuses=Ticket.Status.choices,
         priorities=Ticket.Priority.choices,
         types=Ticket.Type.choices,
@@ -102,6 +98,26 @@ def queue(request: HttpRequest, queue: str) -> HttpResponse:
         else [],
     )
     return render(request, "tickets/queue.html", context)
+
+
+def _row_labels(tickets: list[Ticket]) -> list[Ticket]:
+    """Labels and links for list rows, worked out once per page rather than once per cell
+    (translating a choice label is the costly part of rendering a long queue)."""
+    labels = {
+        field: {value: str(label) for value, label in choices}
+        for field, choices in (
+            ("status", Ticket.Status.choices),
+            ("type", Ticket.Type.choices),
+            ("channel", Ticket.Channel.choices),
+        )
+    }
+    detail = reverse("tickets:detail", args=["NUMBER"])
+    for ticket in tickets:
+        ticket.status_label = labels["status"][ticket.status]
+        ticket.type_label = labels["type"][ticket.type]
+        ticket.channel_label = labels["channel"][ticket.channel]
+        ticket.href = detail.replace("NUMBER", ticket.number)
+    return tickets
 
 
 @login_required
