@@ -23,6 +23,11 @@ TICKET_NUMBER = re.compile(r"^CS-\d{6}-\d{6,}$", re.IGNORECASE)
 PHONE_LIKE = re.compile(r"^[+\d][\d\s-]{3,}$")
 
 QUEUES = ("mine", "team", "unassigned", "escalated")
+#: What a queue row shows.
+ROW_FIELDS = (
+    "number", "subject", "priority", "status", "type", "channel", "opened_at", "created_at",
+    "updated_at", "escalation_level", "team__name", "assignee__name", "customer__name",
+)  # fmt: skip
 SORTS = {
     "newest": ("-created_at", "-pk"),
     "oldest": ("created_at", "pk"),
@@ -160,8 +165,14 @@ def page_of(tickets: QuerySet[Ticket], *, start: int, size: int) -> list[Ticket]
     The page's ids come first from the sort index alone; only those rows are then joined
     to their assignee, customer…, so a deep page costs little more than the first."""
     ids = list(tickets.values_list("pk", flat=True)[start : start + size + 1])
-    rows = {ticket.pk: ticket for ticket in tickets.filter(pk__in=ids).prefetch_related("tags")}
-    return [rows[pk] for pk in ids if pk in rows]
+    rows = (
+        Ticket.objects.filter(pk__in=ids)
+        .select_related("team", "assignee", "customer")
+        .only(*ROW_FIELDS)
+        .prefetch_related("tags")
+    )
+    by_pk = {ticket.pk: ticket for ticket in rows}
+    return [by_pk[pk] for pk in ids if pk in by_pk]
 
 
 def queue_counts(*, user: AbstractBaseUser) -> dict[str, int]:
