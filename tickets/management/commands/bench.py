@@ -212,6 +212,7 @@ class Command(BaseCommand):
             ("search_phone", supervisor, f"{team}?q={phone}"),
             ("search_text", supervisor, f"{team}?q={SEARCH_WORD}"),
             ("ticket_page", agent, reverse("tickets:detail", args=[number])),
+            ("queue_counts", supervisor, f"{reverse('tickets:counts')}?queue=team"),
         ]
         self.stdout.write(
             f"Timing as {agent.user.username} (agent) and {supervisor.user.username} "
