@@ -15,7 +15,7 @@ from tests.tickets.factories import (
     TicketFactory,
 )
 from tickets import services
-from tickets.admin import TicketAssigneeFilter
+from tickets.admin.tickets import TicketAssigneeFilter
 from tickets.models import Customer, Macro, PhoneReveal, Tag, Ticket, TicketEvent
 
 TICKETS = reverse("admin:tickets_ticket_changelist")
