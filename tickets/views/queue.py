@@ -1,0 +1,163 @@
+"""The four queue views, their live counts and bulk assignment."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from staff.models import Staff
+from staff.selectors import scope_for
+from tickets import services
+from tickets.models import Ticket
+from tickets.selectors import (
+    QUEUES,
+    QueueQuery,
+    page_of,
+    queue_counts,
+    queue_tickets,
+    ticket_list_for,
+)
+from tickets.views.common import (
+    PAGE_SIZE,
+    _error_text,
+    _staff_or_403,
+)
+
+
+@login_required
+def queue_index(request: HttpRequest) -> HttpResponse:
+    return redirect("tickets:queue", queue="mine")
+
+
+@login_required
+@require_GET
+def queue(request: HttpRequest, queue: str) -> HttpResponse:
+    """One of the four views, filtered, searched and sorted; rows only for htmx requests."""
+    staff = _staff_or_403(request)
+    if queue not in QUEUES:
+        raise Http404
+    query = QueueQuery.from_params(queue, request.GET)
+    try:
+        page_number = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page_number = 1
+    start = (page_number - 1) * PAGE_SIZE
+    rows = page_of(queue_tickets(user=request.user, query=query), start=start, size=PAGE_SIZE)
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "query": query,
+        "tickets": _row_labels(rows[:PAGE_SIZE]),
+        "page_number": page_number,
+        "has_next": len(rows) > PAGE_SIZE,
+        "params": params.urlencode(),
+        "can_lead": staff.role in (Staff.Role.SUPERVISOR, Staff.Role.MANAGER, Staff.Role.DIRECTOR),
+        "queues": QUEUES,
+    }
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "tickets/_queue_rows.html", context)
+    context.update(
+        statuses=Ticket.Status.choices,
+        priorities=Ticket.Priority.choices,
+        types=Ticket.Type.choices,
+        channels=Ticket.Channel.choices,
+        assignable=Staff.objects.filter(scope_for(request.user).q(), status=Staff.Status.ON_POST)
+        .select_related("team")
+        .exclude(role__in=[Staff.Role.HR, Staff.Role.QA_INSPECTOR])
+        .order_by("employee_number")
+        if context["can_lead"]
+        else [],
+    )
+    return render(request, "tickets/queue.html", context)
+
+
+def _row_labels(tickets: list[Ticket]) -> list[Ticket]:
+    """Labels and links for list rows, worked out once per page rather than once per cell
+    (translating a choice label is the costly part of rendering a long queue)."""
+    labels = {
+        field: {value: str(label) for value, label in choices}
+        for field, choices in (
+            ("status", Ticket.Status.choices),
+            ("type", Ticket.Type.choices),
+            ("channel", Ticket.Channel.choices),
+        )
+    }
+    detail = reverse("tickets:detail", args=["NUMBER"])
+    for ticket in tickets:
+        ticket.status_label = labels["status"][ticket.status]
+        ticket.type_label = labels["type"][ticket.type]
+        ticket.channel_label = labels["channel"][ticket.channel]
+        ticket.href = detail.replace("NUMBER", ticket.number)
+    return tickets
+
+
+@login_required
+@require_GET
+def queue_counts_view(request: HttpRequest) -> HttpResponse:
+    _staff_or_403(request)
+    current = request.GET.get("queue", "mine")
+    return render(
+        request,
+        "tickets/_queue_tabs.html",
+        {
+            "counts": queue_counts(user=request.user),
+            "query": QueueQuery(queue=current),
+            "queues": QUEUES,
+        },
+    )
+
+
+@login_required
+@require_POST
+def bulk_assign(request: HttpRequest) -> HttpResponse:
+    staff = _staff_or_403(request)
+    numbers = request.POST.getlist("tickets")
+    back = request.POST.get("next") or reverse("tickets:queue", args=["unassigned"])
+    if not back.startswith("/"):
+        back = reverse("tickets:index")
+    tickets = list(ticket_get_ids(request, numbers))
+    if not tickets:
+        messages.error(request, _("Select at least one ticket."))
+        return redirect(back)
+    if request.POST.get("mode") == "auto":
+        done, left = [], []
+        for ticket_id, number in tickets:
+            try:
+                who = services.ticket_auto_assign(ticket=ticket_id, actor=staff)
+            except (PermissionDenied, ValidationError) as error:
+                left.append(f"{number}: {_error_text(error)}")
+            else:
+                (done if who else left).append(
+                    number if who else f"{number}: {_('nobody available')}"
+                )
+        _report(request, done, left)
+        return redirect(back)
+    assignee_id = request.POST.get("assignee", "")
+    assignee = Staff.objects.filter(pk=assignee_id).first() if assignee_id.isdigit() else None
+    if assignee is None:
+        messages.error(request, _("Choose whom to assign the tickets to."))
+        return redirect(back)
+    result = services.ticket_bulk_assign(
+        actor=staff, tickets=[pk for pk, _n in tickets], assignee=assignee
+    )
+    _report(request, result["assigned"], [f"{n}: {why}" for n, why in result["refused"].items()])
+    return redirect(back)
+
+
+def ticket_get_ids(request: HttpRequest, numbers: list[str]):
+    return (
+        ticket_list_for(user=request.user)
+        .filter(number__in=numbers[:500])
+        .values_list("pk", "number")
+    )
+
+
+def _report(request: HttpRequest, done: list[str], refused: list[str]) -> None:
+    if done:
+        messages.success(request, _("Assigned: %(numbers)s") % {"numbers": ", ".join(done)})
+    for line in refused:
+        messages.error(request, line)
