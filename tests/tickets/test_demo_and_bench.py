@@ -6,7 +6,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
@@ -14,6 +13,7 @@ from staff.models import Staff, Team
 from tests.staff.factories import StaffFactory, TeamFactory
 from tickets import services
 from tickets.demo import DemoOrganisationMissing, demo_tickets_load
+from tickets.management.commands.bench import size_refusal
 from tickets.models import (
     Category,
     Customer,
@@ -205,10 +205,17 @@ def test_bench_of_another_size_replaces_the_dataset(db):
     assert Shop.objects.get(code="bench").name == "压测数据 tickets=600 open=60 agents=20"
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="the limit is SQLite's")
-def test_bench_refuses_a_large_dataset_on_sqlite(db):
-    with pytest.raises(CommandError, match="SQLite"):
-        _bench(tickets=50_001)
+@pytest.mark.parametrize(
+    ("vendor", "tickets", "refused"),
+    [("sqlite", 50_000, False), ("sqlite", 50_001, True), ("postgresql", 1_000_000, False)],
+)
+def test_large_datasets_are_for_postgresql(vendor, tickets, refused):
+    assert bool(size_refusal(vendor, tickets)) is refused
+
+
+def test_bench_refuses_bad_sizes_and_writes_nothing(db):
+    with pytest.raises(CommandError, match="--tickets"):
+        _bench(tickets=0)
 
     assert not Ticket.objects.exists()
     assert not Staff.objects.exists()

@@ -98,6 +98,18 @@ class BenchGroup:
     agents: list[Staff]
 
 
+def size_refusal(vendor: str, tickets: int) -> str:
+    """Why a dataset of this size cannot be built on this database ("" when it can)."""
+    if vendor == "sqlite" and tickets > SQLITE_MAX_TICKETS:
+        return (
+            f"SQLite is not for a benchmark of {tickets:,} tickets (at most "
+            f"{SQLITE_MAX_TICKETS:,}). Point DATABASE_URL at PostgreSQL, e.g. "
+            "DATABASE_URL=postgres://postgres@127.0.0.1:5432/csmanage_bench make bench, "
+            "or pass --tickets 50000 or fewer."
+        )
+    return ""
+
+
 class Command(BaseCommand):
     help = (
         "Build (or reuse) a large ticket dataset and print server timings of the queue, "
@@ -138,13 +150,9 @@ class Command(BaseCommand):
             raise CommandError(
                 "Need --tickets ≥ 1, 0 ≤ --open ≤ --tickets, --agents ≥ 1, --repeat ≥ 1."
             )
-        if connection.vendor == "sqlite" and size.tickets > SQLITE_MAX_TICKETS:
-            raise CommandError(
-                f"SQLite is not for a benchmark of {size.tickets:,} tickets (at most "
-                f"{SQLITE_MAX_TICKETS:,}). Point DATABASE_URL at PostgreSQL, e.g. "
-                "DATABASE_URL=postgres://postgres@127.0.0.1:5432/csmanage_bench make bench, "
-                "or pass --tickets 50000 or fewer."
-            )
+        refusal = size_refusal(connection.vendor, size.tickets)
+        if refusal:
+            raise CommandError(refusal)
         groups = bench_organisation(size.agents)
         marker = Shop.objects.filter(code=BENCH_SHOP).first()
         if marker is not None and marker.name == size.label and not rebuild:
