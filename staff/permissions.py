@@ -28,6 +28,9 @@ _TICKETS_WORK = {
     "tickets.view_rootcause",
     "tickets.view_shop",
     "tickets.view_tag",
+    "tickets.view_businesscalendar",
+    "tickets.view_workinginterval",
+    "tickets.view_statutoryday",
     "tickets.add_tag",
     "tickets.view_macro",
     "tickets.add_macro",
@@ -37,8 +40,16 @@ _TICKETS_WORK = {
 _TICKETS_SETUP = {
     f"tickets.{action}_{model}"
     for action in ("add", "change", "delete")
-    for model in ("category", "rootcause", "shop", "tag")
-} | {"tickets.view_phonereveal"}
+    for model in (
+        "category",
+        "rootcause",
+        "shop",
+        "tag",
+        "businesscalendar",
+        "workinginterval",
+        "statutoryday",
+    )
+} | {"tickets.view_phonereveal", "tickets.view_businesscalendar", "tickets.view_statutoryday"}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.DIRECTOR: frozenset(

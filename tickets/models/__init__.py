@@ -1,0 +1,45 @@
+"""The tickets app's models: customers and tickets (``core``), business calendars."""
+
+from tickets.models.calendars import BusinessCalendar, StatutoryDay, WorkingInterval
+from tickets.models.core import (
+    Attachment,
+    Category,
+    Customer,
+    CustomerAccount,
+    CustomerPhone,
+    Macro,
+    Message,
+    PhoneReveal,
+    RootCause,
+    Shop,
+    Tag,
+    Ticket,
+    TicketCounter,
+    TicketEvent,
+    attachment_path,
+    mask_phone,
+    normalise_phone,
+)
+
+__all__ = [
+    "Attachment",
+    "BusinessCalendar",
+    "Category",
+    "Customer",
+    "CustomerAccount",
+    "CustomerPhone",
+    "Macro",
+    "Message",
+    "PhoneReveal",
+    "RootCause",
+    "Shop",
+    "StatutoryDay",
+    "Tag",
+    "Ticket",
+    "TicketCounter",
+    "TicketEvent",
+    "WorkingInterval",
+    "attachment_path",
+    "mask_phone",
+    "normalise_phone",
+]
