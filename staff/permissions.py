@@ -31,6 +31,7 @@ _TICKETS_WORK = {
     "tickets.view_businesscalendar",
     "tickets.view_workinginterval",
     "tickets.view_statutoryday",
+    "tickets.view_slapolicy",
     "tickets.add_tag",
     "tickets.view_macro",
     "tickets.add_macro",
@@ -48,6 +49,7 @@ _TICKETS_SETUP = {
         "businesscalendar",
         "workinginterval",
         "statutoryday",
+        "slapolicy",
     )
 } | {"tickets.view_phonereveal", "tickets.view_businesscalendar", "tickets.view_statutoryday"}
 

@@ -14,6 +14,7 @@ from tickets.models import (
     CustomerPhone,
     Macro,
     Message,
+    SlaPolicy,
     Ticket,
     TicketEvent,
     normalise_phone,
@@ -254,3 +255,14 @@ def with_duplicate_flag(customers: QuerySet[Customer]) -> QuerySet[Customer]:
 def customer_tickets_for(*, user: AbstractBaseUser, customer: Customer) -> QuerySet[Ticket]:
     """The customer's history, as far as the user's scope reaches."""
     return ticket_list_for(user=user).filter(customer=customer).order_by("-created_at")
+
+
+def sla_policy_for(ticket: Ticket) -> SlaPolicy | None:
+    """The first active policy (in order) whose conditions match the ticket, or None."""
+    tier = ticket.customer.tier if ticket.customer_id else ""
+    for policy in SlaPolicy.objects.filter(is_active=True).select_related("calendar"):
+        if policy.matches(
+            type=ticket.type, priority=ticket.priority, channel=ticket.channel, customer_tier=tier
+        ):
+            return policy
+    return None

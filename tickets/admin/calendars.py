@@ -1,4 +1,4 @@
-"""Business calendars and the statutory calendar in the admin, with a due-time check."""
+"""Business calendars, the statutory calendar (with a due-time check) and SLA policies."""
 
 import datetime
 
@@ -9,7 +9,7 @@ from import_export.admin import ImportExportModelAdmin
 
 from csmanage import spreadsheets
 from tickets.business_time import NoWorkingTime, schedule_for
-from tickets.models import BusinessCalendar, StatutoryDay, WorkingInterval
+from tickets.models import BusinessCalendar, SlaPolicy, StatutoryDay, Ticket, WorkingInterval
 from tickets.resources import StatutoryDayResource
 
 
@@ -92,3 +92,75 @@ class StatutoryDayAdmin(ImportExportModelAdmin):
     @admin.display(description=_("weekday"))
     def weekday(self, day: StatutoryDay) -> str:
         return WorkingInterval.Weekday(day.date.weekday()).label
+
+
+class ChoiceListField(forms.MultipleChoiceField):
+    """A JSON list of stored values, picked from the labelled choices (empty: any)."""
+
+    widget = forms.CheckboxSelectMultiple
+
+
+class SlaPolicyForm(forms.ModelForm):
+    types = ChoiceListField(label=_("ticket types"), required=False, choices=Ticket.Type.choices)
+    priorities = ChoiceListField(
+        label=_("priorities"), required=False, choices=Ticket.Priority.choices
+    )
+    channels = ChoiceListField(label=_("channels"), required=False, choices=Ticket.Channel.choices)
+    customer_tiers = forms.CharField(
+        label=_("customer tiers"),
+        required=False,
+        help_text=_("Comma-separated, e.g. VIP, 金牌; empty for every customer."),
+    )
+
+    class Meta:
+        model = SlaPolicy
+        fields = (
+            "name", "position", "is_active", "types", "priorities", "channels", "customer_tiers",
+            "calendar", "first_response_minutes", "next_response_minutes", "resolution_minutes",
+        )  # fmt: skip
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["customer_tiers"] = ", ".join(self.instance.customer_tiers)
+
+    def clean_customer_tiers(self) -> list[str]:
+        raw = self.cleaned_data.get("customer_tiers") or ""
+        return [tier.strip() for tier in raw.replace("，", ",").split(",") if tier.strip()]
+
+    def clean(self):
+        cleaned = super().clean()
+        targets = ("first_response_minutes", "next_response_minutes", "resolution_minutes")
+        if not any(cleaned.get(target) for target in targets):
+            raise forms.ValidationError(_("Set at least one target."))
+        return cleaned
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    """Ordered: the first active policy that matches a ticket applies."""
+
+    form = SlaPolicyForm
+    list_display = (
+        "position", "name", "is_active", "conditions", "calendar", "first_response_minutes",
+        "next_response_minutes", "resolution_minutes",
+    )  # fmt: skip
+    list_display_links = ("name",)
+    list_editable = ("position", "is_active")
+    list_filter = ("is_active", "calendar")
+    search_fields = ("name",)
+
+    @admin.display(description=_("applies to"))
+    def conditions(self, policy: SlaPolicy) -> str:
+        parts = [
+            "、".join(str(choices(value).label) for value in values)
+            for values, choices in (
+                (policy.types, Ticket.Type),
+                (policy.priorities, Ticket.Priority),
+                (policy.channels, Ticket.Channel),
+            )
+            if values
+        ]
+        if policy.customer_tiers:
+            parts.append("、".join(policy.customer_tiers))
+        return " · ".join(parts) or str(_("every ticket"))

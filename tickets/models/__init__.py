@@ -1,4 +1,5 @@
-"""The tickets app's models: customers and tickets (``core``), business calendars."""
+"""The tickets app's models: customers and tickets (``core``), business calendars, SLA
+policies."""
 
 from tickets.models.calendars import BusinessCalendar, StatutoryDay, WorkingInterval
 from tickets.models.core import (
@@ -20,6 +21,7 @@ from tickets.models.core import (
     mask_phone,
     normalise_phone,
 )
+from tickets.models.sla import SlaPolicy
 
 __all__ = [
     "Attachment",
@@ -33,6 +35,7 @@ __all__ = [
     "PhoneReveal",
     "RootCause",
     "Shop",
+    "SlaPolicy",
     "StatutoryDay",
     "Tag",
     "Ticket",
