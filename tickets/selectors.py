@@ -1,11 +1,13 @@
 """Reads of tickets and customers, scoped by ``staff.selectors.scope_for``."""
 
+import datetime
 import re
 from dataclasses import dataclass
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from staff.models import Staff, Team
 from staff.selectors import scope_for, staff_of
@@ -28,8 +30,11 @@ QUEUES = ("mine", "team", "unassigned", "escalated")
 ROW_FIELDS = (
     "number", "subject", "priority", "status", "type", "channel", "opened_at", "created_at",
     "updated_at", "escalation_level", "team__name", "assignee__name", "customer__name",
+    "first_response_due", "next_response_due", "resolution_due", "sla_state",
 )  # fmt: skip
+SLA_FILTERS = ("breached", "due_1h", "paused")
 SORTS = {
+    "due": (F("resolution_due").asc(nulls_last=True), "-created_at", "-pk"),
     "newest": ("-created_at", "-pk"),
     "oldest": ("created_at", "pk"),
     "priority": ("priority", "-created_at", "-pk"),
@@ -104,6 +109,7 @@ class QueueQuery:
     type: str = ""
     channel: str = ""
     tag: str = ""
+    sla: str = ""
     q: str = ""
     sort: str = "newest"
 
@@ -120,9 +126,28 @@ class QueueQuery:
             type=pick("type", Ticket.Type.values),
             channel=pick("channel", Ticket.Channel.values),
             tag=params.get("tag", "")[:50],
+            sla=pick("sla", SLA_FILTERS),
             q=params.get("q", "").strip()[:100],
             sort=params.get("sort") if params.get("sort") in SORTS else "newest",
         )
+
+
+def sla_filter_q(name: str, now: datetime.datetime | None = None) -> Q:
+    """ "breached" (a running target is past due, or one was missed), "due_1h" (a target
+    falls due within the hour), "paused" (waiting on the customer)."""
+    now = now or timezone.now()
+    dues = ("first_response_due", "next_response_due", "resolution_due")
+    if name == "breached":
+        overdue = Q(sla_state=Ticket.SlaState.BREACHED)
+        for field in dues:
+            overdue |= Q(**{f"{field}__lte": now})
+        return overdue
+    if name == "due_1h":
+        soon = Q(pk__in=[])
+        for field in dues:
+            soon |= Q(**{f"{field}__gt": now, f"{field}__lte": now + datetime.timedelta(hours=1)})
+        return soon
+    return Q(sla_state=Ticket.SlaState.PAUSED)
 
 
 def ticket_search(queryset: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:
@@ -157,6 +182,8 @@ def queue_tickets(*, user: AbstractBaseUser, query: QueueQuery) -> QuerySet[Tick
             tickets = tickets.filter(**{field: getattr(query, field)})
     if query.tag:
         tickets = tickets.filter(tags__name=query.tag)
+    if query.sla:
+        tickets = tickets.filter(sla_filter_q(query.sla))
     return tickets.order_by(*SORTS[query.sort])
 
 

@@ -8,19 +8,6 @@ from tickets.models import BusinessCalendar, SlaPolicy
 from tickets.selectors import sla_policy_for
 
 
-@pytest.fixture
-def seeded_policies(db):
-    """The migration's defaults (recreated if a transactional test flushed them)."""
-    if not SlaPolicy.objects.exists():
-        from importlib import import_module
-
-        from django.apps import apps
-
-        import_module("tickets.migrations.0005_default_calendars").seed(apps, None)
-        import_module("tickets.migrations.0007_default_sla_policies").seed(apps, None)
-    return {policy.name: policy for policy in SlaPolicy.objects.all()}
-
-
 @pytest.mark.parametrize(
     ("ticket", "policy", "first", "resolution", "calendar"),
     [

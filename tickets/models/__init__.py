@@ -21,7 +21,7 @@ from tickets.models.core import (
     mask_phone,
     normalise_phone,
 )
-from tickets.models.sla import SlaPolicy
+from tickets.models.sla import SlaClock, SlaPolicy
 
 __all__ = [
     "Attachment",
@@ -35,6 +35,7 @@ __all__ = [
     "PhoneReveal",
     "RootCause",
     "Shop",
+    "SlaClock",
     "SlaPolicy",
     "StatutoryDay",
     "Tag",

@@ -226,7 +226,18 @@ class TicketCounter(models.Model):
         return f"{self.period}: {self.last}"
 
 
+class SlaState(models.TextChoices):
+    NONE = "none", _("No SLA")
+    OK = "ok", _("On time")
+    AT_RISK = "at_risk", _("At risk")
+    BREACHED = "breached", _("Breached")
+    MET = "met", _("Met")
+    PAUSED = "paused", _("Paused")
+
+
 class Ticket(models.Model):
+    SlaState = SlaState
+
     class Type(models.TextChoices):
         CONSULTATION = "consultation", _("Consultation")
         PRESALES = "presales", _("Pre-sales inquiry")
@@ -338,6 +349,14 @@ class Ticket(models.Model):
     )
     remedy = models.TextField(_("remedy / compensation"), blank=True)
 
+    # SLA (see ``tickets.services.sla``): due times of the running clocks, for queues.
+    first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
+    next_response_due = models.DateTimeField(_("next response due"), null=True, blank=True)
+    resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    sla_state = models.CharField(
+        _("SLA"), max_length=10, choices=SlaState.choices, default=SlaState.NONE, db_index=True
+    )
+
     resolution_summary = models.TextField(_("resolution summary"), blank=True)
     opened_at = models.DateTimeField(_("opened at"), db_index=True)
     first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
@@ -356,7 +375,17 @@ class Ticket(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["search_text", "updated_at", "created_at"])
+    history = HistoricalRecords(
+        excluded_fields=[
+            "search_text",
+            "updated_at",
+            "created_at",
+            "first_response_due",
+            "next_response_due",
+            "resolution_due",
+            "sla_state",
+        ]
+    )
 
     class Meta:
         verbose_name = _("ticket")
@@ -390,6 +419,11 @@ class Ticket(models.Model):
                 name="ticket_assignee_open_newest",
             ),
             models.Index(fields=["-created_at", "-id"], name="ticket_newest"),
+            models.Index(
+                fields=["team", "resolution_due"],
+                condition=Q(status__in=["new", "open", "pending_customer", "pending_internal"]),
+                name="ticket_team_open_due",
+            ),
             models.Index(fields=["customer", "-created_at"], name="ticket_customer_history"),
             models.Index(fields=["status", "-updated_at"], name="ticket_status_updated"),
         ]

@@ -51,3 +51,45 @@ class SlaPolicy(models.Model):
                 (self.customer_tiers, customer_tier),
             )
         )
+
+
+class SlaClock(models.Model):
+    """One SLA target of one ticket, counting working minutes on its policy's calendar.
+
+    ``used_minutes`` is the working time already spent before the current run; while the
+    clock runs, ``running_since`` is set and ``due_at`` is when the target is reached.
+    A paused clock has neither; a stopped one has ``stopped_at`` (met or breached)."""
+
+    class Metric(models.TextChoices):
+        FIRST_RESPONSE = "first_response", _("First response")
+        NEXT_RESPONSE = "next_response", _("Next response")
+        RESOLUTION = "resolution", _("Resolution")
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="sla_clocks"
+    )
+    metric = models.CharField(_("target"), max_length=20, choices=Metric.choices)
+    policy = models.ForeignKey(
+        SlaPolicy, verbose_name=_("SLA policy"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT, related_name="+")
+    target_minutes = models.PositiveIntegerField(_("target (working minutes)"))
+    used_minutes = models.FloatField(_("working minutes used"), default=0)
+    running_since = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True, db_index=True)
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+    met = models.BooleanField(_("met"), null=True)
+
+    class Meta:
+        verbose_name = _("SLA clock")
+        verbose_name_plural = _("SLA clocks")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "metric"], name="sla_clock_once_per_metric"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.metric}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.running_since is not None

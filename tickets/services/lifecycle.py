@@ -34,6 +34,7 @@ from tickets.models import (
     TicketEvent,
 )
 from tickets.permissions import TicketNotAllowed, ensure_can_lead, ensure_can_work, is_lead
+from tickets.services import sla
 
 Status = Ticket.Status
 
@@ -234,6 +235,7 @@ def ticket_create(
     ticket.save()
     if tags:
         ticket.tags.set(tags)
+    sla.sla_start(ticket, now=now)
     _record(ticket, TicketEvent.Kind.CREATED, actor, channel=channel)
     return ticket
 
@@ -271,6 +273,8 @@ def ticket_update(
             setattr(ticket, field, value)
         ticket.search_text = search_text_for(ticket, ticket.customer)
         ticket.save()
+        if {"priority", "type", "channel"} & set(changed) and ticket.is_open:
+            sla.sla_rematch(ticket)
     if tags is not None:
         before = set(ticket.tags.values_list("name", flat=True))
         ticket.tags.set(tags)
@@ -302,6 +306,7 @@ def ticket_set_status(*, actor: Staff, ticket: Ticket, status: str) -> Ticket:
         return ticket
     from_status = _set_status(ticket, status)
     ticket.save(update_fields=["status", "updated_at"])
+    sla.sla_status_changed(ticket, from_status=from_status, at=timezone.now())
     _record(ticket, TicketEvent.Kind.STATUS, actor, from_status=from_status)
     return ticket
 
@@ -343,6 +348,9 @@ def ticket_reply(
         ticket.save(update_fields=fields)
     else:
         _touch(ticket)
+    sla.sla_public_reply(ticket, at=message.created_at)
+    if target != from_status:
+        sla.sla_status_changed(ticket, from_status=from_status, at=message.created_at)
     _record(
         ticket,
         TicketEvent.Kind.REPLIED,
@@ -398,8 +406,10 @@ def ticket_customer_message(
     if ticket.status == Status.PENDING_CUSTOMER:
         _set_status(ticket, Status.OPEN)
         ticket.save(update_fields=["status", "updated_at"])
+        sla.sla_status_changed(ticket, from_status=from_status, at=message.created_at)
     else:
         _touch(ticket)
+    sla.sla_customer_message(ticket, at=message.created_at)
     _record(
         ticket,
         TicketEvent.Kind.CUSTOMER_MESSAGE,
@@ -505,6 +515,7 @@ def ticket_resolve(
     ticket.root_cause = root_cause or ticket.root_cause
     ticket.resolved_at = timezone.now()
     ticket.save()
+    sla.sla_status_changed(ticket, from_status=from_status, at=ticket.resolved_at)
     _record(ticket, TicketEvent.Kind.RESOLVED, actor, from_status=from_status)
     return ticket
 
@@ -527,6 +538,7 @@ def ticket_close(*, actor: Staff | None, ticket: Ticket, reason: str = "") -> Ti
     ticket.status = Status.CLOSED
     ticket.closed_at = timezone.now()
     ticket.save(update_fields=["status", "closed_at", "updated_at"])
+    sla.sla_status_changed(ticket, from_status=from_status, at=ticket.closed_at)
     _record(
         ticket,
         TicketEvent.Kind.CLOSED,
@@ -552,6 +564,7 @@ def _reopen(ticket: Ticket, *, actor: Staff | None, reason: str) -> None:
     ticket.resolved_at = ticket.closed_at = None
     ticket.reopen_count += 1
     ticket.save(update_fields=["status", "resolved_at", "closed_at", "reopen_count", "updated_at"])
+    sla.sla_status_changed(ticket, from_status=from_status, at=timezone.now())
     _record(ticket, TicketEvent.Kind.REOPENED, actor, from_status=from_status, reason=reason)
 
 

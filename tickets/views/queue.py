@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -87,7 +88,17 @@ def _row_labels(tickets: list[Ticket]) -> list[Ticket]:
         )
     }
     detail = reverse("tickets:detail", args=["NUMBER"])
+    now = timezone.now()
     for ticket in tickets:
+        dues = [
+            due
+            for due in (ticket.first_response_due, ticket.next_response_due, ticket.resolution_due)
+            if due
+        ]
+        ticket.next_due = min(dues) if dues else None
+        ticket.overdue = ticket.sla_state == Ticket.SlaState.BREACHED or bool(
+            ticket.next_due and ticket.next_due <= now
+        )
         ticket.status_label = labels["status"][ticket.status]
         ticket.type_label = labels["type"][ticket.type]
         ticket.channel_label = labels["channel"][ticket.channel]

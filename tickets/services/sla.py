@@ -1,0 +1,201 @@
+"""SLA clocks (Zendesk-like semantics, in working minutes on the policy's calendar).
+
+- first response: starts when the ticket is opened, stops at the first public reply;
+- next response: starts at the oldest unanswered customer message, stops at the next reply;
+- resolution: starts when the ticket is opened, stops when it is resolved; reopening
+  restarts it with the time already used kept;
+- every running clock pauses while the ticket waits on the customer and resumes after;
+- a change of priority or type re-matches the policy and recomputes due times, keeping the
+  time used; a target the new policy lacks is dropped.
+
+The lifecycle services call these inside their transactions; the ticket's stored due
+times and SLA state follow from its clocks (``_store``).
+"""
+
+import datetime
+
+from django.utils import timezone
+
+from tickets.business_time import schedule_for
+from tickets.models import SlaClock, SlaPolicy, Ticket
+from tickets.selectors import sla_policy_for
+
+Metric = SlaClock.Metric
+State = Ticket.SlaState
+
+TARGETS = {
+    Metric.FIRST_RESPONSE: "first_response_minutes",
+    Metric.NEXT_RESPONSE: "next_response_minutes",
+    Metric.RESOLUTION: "resolution_minutes",
+}
+DUE_FIELDS = {
+    Metric.FIRST_RESPONSE: "first_response_due",
+    Metric.NEXT_RESPONSE: "next_response_due",
+    Metric.RESOLUTION: "resolution_due",
+}
+
+
+def _due(clock: SlaClock, since: datetime.datetime) -> datetime.datetime:
+    remaining = max(clock.target_minutes - clock.used_minutes, 0)
+    return schedule_for(clock.calendar).add(since, remaining)
+
+
+def _run(clock: SlaClock, since: datetime.datetime) -> None:
+    clock.running_since = since
+    clock.due_at = _due(clock, since)
+    clock.stopped_at = clock.met = None
+
+
+def _halt(clock: SlaClock, at: datetime.datetime) -> None:
+    """Bank the working time of the current run; the clock no longer runs."""
+    if clock.running_since is not None:
+        clock.used_minutes += schedule_for(clock.calendar).minutes_between(clock.running_since, at)
+    clock.running_since = clock.due_at = None
+
+
+def _clocks(ticket: Ticket) -> dict[str, SlaClock]:
+    return {clock.metric: clock for clock in ticket.sla_clocks.select_related("calendar")}
+
+
+def _store(ticket: Ticket, clocks: dict[str, SlaClock], now: datetime.datetime) -> None:
+    """Copy the running clocks' due times to the ticket and work out its SLA state."""
+    for metric, field in DUE_FIELDS.items():
+        clock = clocks.get(metric)
+        setattr(ticket, field, clock.due_at if clock is not None else None)
+    if not clocks:
+        state = State.NONE
+    elif any(
+        clock.met is False or (clock.due_at and clock.due_at <= now) for clock in clocks.values()
+    ):
+        state = State.BREACHED
+    elif any(clock.is_running for clock in clocks.values()):
+        state = State.OK
+    elif ticket.status == Ticket.Status.PENDING_CUSTOMER:
+        state = State.PAUSED
+    else:
+        state = State.MET
+    ticket.sla_state = state
+    Ticket.objects.filter(pk=ticket.pk).update(
+        sla_state=state, **{field: getattr(ticket, field) for field in DUE_FIELDS.values()}
+    )
+
+
+def _save(clocks: dict[str, SlaClock]) -> None:
+    for clock in clocks.values():
+        clock.save()
+
+
+def sla_start(ticket: Ticket, *, now: datetime.datetime | None = None) -> None:
+    """A new ticket: start first-response and resolution clocks from when it was opened."""
+    now = now or timezone.now()
+    policy = sla_policy_for(ticket)
+    clocks: dict[str, SlaClock] = {}
+    if policy is not None:
+        for metric in (Metric.FIRST_RESPONSE, Metric.RESOLUTION):
+            target = getattr(policy, TARGETS[metric])
+            if target is None:
+                continue
+            clock = SlaClock(
+                ticket=ticket,
+                metric=metric,
+                policy=policy,
+                calendar=policy.calendar,
+                target_minutes=target,
+            )
+            _run(clock, ticket.opened_at)
+            clocks[metric] = clock
+        SlaClock.objects.bulk_create(clocks.values())
+    _store(ticket, clocks, now)
+
+
+def _stop(clock: SlaClock | None, at: datetime.datetime) -> None:
+    if clock is None or clock.stopped_at is not None:
+        return
+    was_due = clock.due_at
+    _halt(clock, at)
+    clock.stopped_at = at
+    clock.met = clock.used_minutes <= clock.target_minutes if was_due is None else at <= was_due
+
+
+def sla_public_reply(ticket: Ticket, *, at: datetime.datetime) -> None:
+    """A public reply stops the first-response clock (once) and any next-response clock."""
+    clocks = _clocks(ticket)
+    _stop(clocks.get(Metric.FIRST_RESPONSE), at)
+    _stop(clocks.get(Metric.NEXT_RESPONSE), at)
+    _save(clocks)
+    _store(ticket, clocks, at)
+
+
+def sla_customer_message(ticket: Ticket, *, at: datetime.datetime) -> None:
+    """The customer wrote: a next-response clock starts unless one already runs (the oldest
+    unanswered message keeps counting) or the first response is still awaited."""
+    clocks = _clocks(ticket)
+    first = clocks.get(Metric.FIRST_RESPONSE)
+    following = clocks.get(Metric.NEXT_RESPONSE)
+    awaiting_first = first is not None and first.stopped_at is None
+    if not awaiting_first and (following is None or following.stopped_at is not None):
+        policy = sla_policy_for(ticket)
+        target = policy.next_response_minutes if policy else None
+        if target is not None:
+            following = following or SlaClock(ticket=ticket, metric=Metric.NEXT_RESPONSE)
+            following.policy, following.calendar = policy, policy.calendar
+            following.target_minutes, following.used_minutes = target, 0
+            if ticket.status == Ticket.Status.PENDING_CUSTOMER:
+                following.running_since = following.due_at = None
+            else:
+                _run(following, at)
+            clocks[Metric.NEXT_RESPONSE] = following
+    _save(clocks)
+    _store(ticket, clocks, at)
+
+
+def sla_status_changed(ticket: Ticket, *, from_status: str, at: datetime.datetime) -> None:
+    """Pause while waiting on the customer, resume after; resolving stops every clock;
+    reopening restarts resolution with the time used kept."""
+    clocks = _clocks(ticket)
+    waiting = Ticket.Status.PENDING_CUSTOMER
+    if ticket.status in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED):
+        for clock in clocks.values():
+            if clock.metric == Metric.RESOLUTION:
+                _stop(clock, at)
+            else:
+                _halt_unfinished(clock, at)
+    elif ticket.status == waiting:
+        for clock in clocks.values():
+            if clock.stopped_at is None:
+                _halt(clock, at)
+    elif from_status in (waiting, Ticket.Status.RESOLVED, Ticket.Status.CLOSED):
+        for clock in clocks.values():
+            reopened = from_status != waiting and clock.metric == Metric.RESOLUTION
+            if clock.stopped_at is None or reopened:
+                _run(clock, at)
+    _save(clocks)
+    _store(ticket, clocks, at)
+
+
+def _halt_unfinished(clock: SlaClock, at: datetime.datetime) -> None:
+    """Resolving ends a response clock without a verdict of its own."""
+    if clock.stopped_at is None:
+        _halt(clock, at)
+        clock.stopped_at = at
+
+
+def sla_rematch(ticket: Ticket, *, at: datetime.datetime | None = None) -> None:
+    """Priority or type changed: apply the policy that matches now, keeping time used."""
+    at = at or timezone.now()
+    policy: SlaPolicy | None = sla_policy_for(ticket)
+    clocks = _clocks(ticket)
+    for metric, clock in list(clocks.items()):
+        target = getattr(policy, TARGETS[metric]) if policy is not None else None
+        if target is None:
+            clock.delete()
+            del clocks[metric]
+            continue
+        running = clock.is_running
+        if running:
+            _halt(clock, at)  # on the old calendar
+        clock.policy, clock.calendar, clock.target_minutes = policy, policy.calendar, target
+        if running:
+            _run(clock, at)
+        clock.save()
+    _store(ticket, clocks, at)
