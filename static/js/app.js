@@ -92,3 +92,24 @@
     }
   });
 })();
+
+/* SLA countdowns: time left to a due moment (negative once overdue), ticking every second. */
+(function () {
+  "use strict";
+  var clocks = document.querySelectorAll(".countdown[data-due]");
+  if (!clocks.length) return;
+  function pad(n) { return n < 10 ? "0" + n : String(n); }
+  function tick() {
+    var now = Date.now();
+    clocks.forEach(function (el) {
+      var left = Math.round((Date.parse(el.dataset.due) - now) / 1000);
+      var sign = left < 0 ? "−" : "";
+      var s = Math.abs(left);
+      var text = sign + Math.floor(s / 3600) + ":" + pad(Math.floor(s / 60) % 60) + ":" + pad(s % 60);
+      el.textContent = text;
+      el.classList.toggle("overdue", left < 0);
+    });
+  }
+  tick();
+  window.setInterval(tick, 1000);
+})();

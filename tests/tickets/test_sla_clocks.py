@@ -175,3 +175,26 @@ def test_queue_sorts_by_due_and_filters_breached(org, login):
     assert [ticket.number for ticket in by_due] == [late.number, soon.number, later.number]
     assert [ticket.number for ticket in breached] == [late.number]
     assert by_due[0].overdue is True
+
+
+def test_sla_events_are_recorded_and_shown(org, login):
+    from django.urls import reverse
+
+    ticket = TicketFactory(team=org.presales1, type="presales", channel="email")
+    services.ticket_claim(actor=org.agent, ticket=ticket)
+    services.ticket_reply(
+        actor=org.agent, ticket=ticket, body="您好", then_status="pending_customer"
+    )
+    services.ticket_customer_message(ticket=ticket, body="好的")
+
+    kinds = list(ticket.sla_events.values_list("metric", "kind"))
+    assert kinds == [
+        ("first_response", "started"),
+        ("resolution", "started"),
+        ("first_response", "met"),
+        ("resolution", "paused"),
+        ("resolution", "resumed"),
+        ("next_response", "started"),
+    ]
+    page = login(org.agent).get(reverse("tickets:detail", args=[ticket.number])).content.decode()
+    assert 'class="countdown" data-due=' in page

@@ -256,6 +256,6 @@ def test_ticket_page_query_budget_is_fixed(
         services.ticket_add_note(actor=org.supervisor, ticket=ticket, body=f"备注{index}")
     client = login(org.supervisor)
 
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(23):
         response = client.get(reverse("tickets:detail", args=[ticket.number]))
     assert response.status_code == 200

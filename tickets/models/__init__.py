@@ -21,7 +21,7 @@ from tickets.models.core import (
     mask_phone,
     normalise_phone,
 )
-from tickets.models.sla import SlaClock, SlaPolicy
+from tickets.models.sla import SlaClock, SlaEvent, SlaPolicy
 
 __all__ = [
     "Attachment",
@@ -36,6 +36,7 @@ __all__ = [
     "RootCause",
     "Shop",
     "SlaClock",
+    "SlaEvent",
     "SlaPolicy",
     "StatutoryDay",
     "Tag",

@@ -93,3 +93,42 @@ class SlaClock(models.Model):
     @property
     def is_running(self) -> bool:
         return self.running_since is not None
+
+
+class SlaEvent(models.Model):
+    """What happened to a ticket's SLA clocks, in order (shown on the ticket page).
+
+    A warning or a breach is recorded once per run of a clock (``due_at`` identifies the
+    run), so a sweep that runs twice, or two sweeps at once, cannot record it twice."""
+
+    class Kind(models.TextChoices):
+        STARTED = "started", _("Started")
+        PAUSED = "paused", _("Paused")
+        RESUMED = "resumed", _("Resumed")
+        WARNED = "warned", _("At risk")
+        BREACHED = "breached", _("Breached")
+        MET = "met", _("Met")
+        MISSED = "missed", _("Missed")
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="sla_events"
+    )
+    metric = models.CharField(_("target"), max_length=20, choices=SlaClock.Metric.choices)
+    kind = models.CharField(_("event"), max_length=10, choices=Kind.choices)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    created_at = models.DateTimeField(_("at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("SLA event")
+        verbose_name_plural = _("SLA events")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "metric", "kind", "due_at"],
+                condition=models.Q(kind__in=["warned", "breached"]),
+                name="sla_alert_once_per_run",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.metric} {self.kind}"

@@ -17,7 +17,7 @@ import datetime
 from django.utils import timezone
 
 from tickets.business_time import schedule_for
-from tickets.models import SlaClock, SlaPolicy, Ticket
+from tickets.models import SlaClock, SlaEvent, SlaPolicy, Ticket
 from tickets.selectors import sla_policy_for
 
 Metric = SlaClock.Metric
@@ -53,6 +53,16 @@ def _halt(clock: SlaClock, at: datetime.datetime) -> None:
     clock.running_since = clock.due_at = None
 
 
+def _event(clock: SlaClock, kind: str, at: datetime.datetime) -> SlaEvent:
+    return SlaEvent(
+        ticket_id=clock.ticket_id,
+        metric=clock.metric,
+        kind=kind,
+        due_at=clock.due_at,
+        created_at=at,
+    )
+
+
 def _clocks(ticket: Ticket) -> dict[str, SlaClock]:
     return {clock.metric: clock for clock in ticket.sla_clocks.select_related("calendar")}
 
@@ -80,9 +90,10 @@ def _store(ticket: Ticket, clocks: dict[str, SlaClock], now: datetime.datetime) 
     )
 
 
-def _save(clocks: dict[str, SlaClock]) -> None:
+def _save(clocks: dict[str, SlaClock], events: list[SlaEvent]) -> None:
     for clock in clocks.values():
         clock.save()
+    SlaEvent.objects.bulk_create(events)
 
 
 def sla_start(ticket: Ticket, *, now: datetime.datetime | None = None) -> None:
@@ -105,31 +116,37 @@ def sla_start(ticket: Ticket, *, now: datetime.datetime | None = None) -> None:
             _run(clock, ticket.opened_at)
             clocks[metric] = clock
         SlaClock.objects.bulk_create(clocks.values())
+        SlaEvent.objects.bulk_create(
+            _event(clock, SlaEvent.Kind.STARTED, ticket.opened_at) for clock in clocks.values()
+        )
     _store(ticket, clocks, now)
 
 
-def _stop(clock: SlaClock | None, at: datetime.datetime) -> None:
+def _stop(clock: SlaClock | None, at: datetime.datetime, events: list[SlaEvent]) -> None:
     if clock is None or clock.stopped_at is not None:
         return
     was_due = clock.due_at
     _halt(clock, at)
     clock.stopped_at = at
     clock.met = clock.used_minutes <= clock.target_minutes if was_due is None else at <= was_due
+    event = _event(clock, SlaEvent.Kind.MET if clock.met else SlaEvent.Kind.MISSED, at)
+    event.due_at = was_due
+    events.append(event)
 
 
 def sla_public_reply(ticket: Ticket, *, at: datetime.datetime) -> None:
     """A public reply stops the first-response clock (once) and any next-response clock."""
-    clocks = _clocks(ticket)
-    _stop(clocks.get(Metric.FIRST_RESPONSE), at)
-    _stop(clocks.get(Metric.NEXT_RESPONSE), at)
-    _save(clocks)
+    clocks, events = _clocks(ticket), []
+    _stop(clocks.get(Metric.FIRST_RESPONSE), at, events)
+    _stop(clocks.get(Metric.NEXT_RESPONSE), at, events)
+    _save(clocks, events)
     _store(ticket, clocks, at)
 
 
 def sla_customer_message(ticket: Ticket, *, at: datetime.datetime) -> None:
     """The customer wrote: a next-response clock starts unless one already runs (the oldest
     unanswered message keeps counting) or the first response is still awaited."""
-    clocks = _clocks(ticket)
+    clocks, events = _clocks(ticket), []
     first = clocks.get(Metric.FIRST_RESPONSE)
     following = clocks.get(Metric.NEXT_RESPONSE)
     awaiting_first = first is not None and first.stopped_at is None
@@ -144,32 +161,36 @@ def sla_customer_message(ticket: Ticket, *, at: datetime.datetime) -> None:
                 following.running_since = following.due_at = None
             else:
                 _run(following, at)
+            following.stopped_at = following.met = None
             clocks[Metric.NEXT_RESPONSE] = following
-    _save(clocks)
+            events.append(_event(following, SlaEvent.Kind.STARTED, at))
+    _save(clocks, events)
     _store(ticket, clocks, at)
 
 
 def sla_status_changed(ticket: Ticket, *, from_status: str, at: datetime.datetime) -> None:
     """Pause while waiting on the customer, resume after; resolving stops every clock;
     reopening restarts resolution with the time used kept."""
-    clocks = _clocks(ticket)
+    clocks, events = _clocks(ticket), []
     waiting = Ticket.Status.PENDING_CUSTOMER
     if ticket.status in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED):
         for clock in clocks.values():
             if clock.metric == Metric.RESOLUTION:
-                _stop(clock, at)
+                _stop(clock, at, events)
             else:
                 _halt_unfinished(clock, at)
     elif ticket.status == waiting:
         for clock in clocks.values():
-            if clock.stopped_at is None:
+            if clock.is_running:
                 _halt(clock, at)
+                events.append(_event(clock, SlaEvent.Kind.PAUSED, at))
     elif from_status in (waiting, Ticket.Status.RESOLVED, Ticket.Status.CLOSED):
         for clock in clocks.values():
             reopened = from_status != waiting and clock.metric == Metric.RESOLUTION
-            if clock.stopped_at is None or reopened:
+            if (clock.stopped_at is None and not clock.is_running) or reopened:
                 _run(clock, at)
-    _save(clocks)
+                events.append(_event(clock, SlaEvent.Kind.RESUMED, at))
+    _save(clocks, events)
     _store(ticket, clocks, at)
 
 

@@ -118,6 +118,7 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, staff: Staff, reply_fo
         "works_it": works_it,
         "conversation": ticket_conversation(ticket),
         "events": ticket_events(ticket)[:50],
+        "sla_events": list(ticket.sla_events.order_by("-created_at", "-pk")[:30]),
         "history": _history_diffs(list(history)),
         "customer": customer,
         "customer_phones": list(customer.phones.all()),
