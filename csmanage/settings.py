@@ -262,6 +262,9 @@ TICKET_ATTACHMENT_TYPES = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# SLA: a ticket is "at risk" once this share of a target's working time is used.
+SLA_WARN_RATIO = env.float("SLA_WARN_RATIO", default=0.8)
+
 # Demo data: the password every demo login shares.
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="csmanage-demo")
 

@@ -77,6 +77,7 @@ class SlaClock(models.Model):
     used_minutes = models.FloatField(_("working minutes used"), default=0)
     running_since = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(_("due"), null=True, blank=True, db_index=True)
+    warn_at = models.DateTimeField(_("at risk from"), null=True, blank=True, db_index=True)
     stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
     met = models.BooleanField(_("met"), null=True)
 

@@ -14,6 +14,8 @@ times and SLA state follow from its clocks (``_store``).
 
 import datetime
 
+from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 
 from tickets.business_time import schedule_for
@@ -35,14 +37,14 @@ DUE_FIELDS = {
 }
 
 
-def _due(clock: SlaClock, since: datetime.datetime) -> datetime.datetime:
-    remaining = max(clock.target_minutes - clock.used_minutes, 0)
-    return schedule_for(clock.calendar).add(since, remaining)
-
-
 def _run(clock: SlaClock, since: datetime.datetime) -> None:
+    """Run from ``since``: due when the target is used up, at risk from ``SLA_WARN_RATIO``
+    of it (both in working time)."""
+    schedule = schedule_for(clock.calendar)
     clock.running_since = since
-    clock.due_at = _due(clock, since)
+    clock.due_at = schedule.add(since, max(clock.target_minutes - clock.used_minutes, 0))
+    warn = clock.target_minutes * settings.SLA_WARN_RATIO - clock.used_minutes
+    clock.warn_at = schedule.add(since, max(warn, 0))
     clock.stopped_at = clock.met = None
 
 
@@ -50,7 +52,7 @@ def _halt(clock: SlaClock, at: datetime.datetime) -> None:
     """Bank the working time of the current run; the clock no longer runs."""
     if clock.running_since is not None:
         clock.used_minutes += schedule_for(clock.calendar).minutes_between(clock.running_since, at)
-    clock.running_since = clock.due_at = None
+    clock.running_since = clock.due_at = clock.warn_at = None
 
 
 def _event(clock: SlaClock, kind: str, at: datetime.datetime) -> SlaEvent:
@@ -220,3 +222,48 @@ def sla_rematch(ticket: Ticket, *, at: datetime.datetime | None = None) -> None:
             _run(clock, at)
         clock.save()
     _store(ticket, clocks, at)
+
+
+#: One statement per alert kind: insert the event for every running clock that has reached
+#: its threshold, skipping runs already alerted (the partial unique index), and return only
+#: the rows this statement inserted.
+_ALERT_SQL = """
+INSERT INTO tickets_slaevent (ticket_id, metric, kind, due_at, created_at)
+SELECT clock.ticket_id, clock.metric, %(kind)s, clock.due_at, %(now)s
+FROM tickets_slaclock AS clock
+WHERE clock.running_since IS NOT NULL AND clock.{threshold} <= %(now)s {extra}
+ON CONFLICT DO NOTHING
+RETURNING ticket_id
+"""
+
+
+@transaction.atomic
+def sla_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Mark tickets at risk (≥ ``SLA_WARN_RATIO`` of a target used) and breached (past due)
+    with a few set-based statements, recording each warning and breach once per clock run.
+
+    Safe to run twice or concurrently: the unique index lets exactly one sweep insert an
+    alert, and only that sweep sees it returned. Returns how many alerts it recorded."""
+    now = now or timezone.now()
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    counts = {}
+    with connection.cursor() as cursor:
+        for kind, threshold, extra, state, from_states in (
+            (
+                SlaEvent.Kind.WARNED,
+                "warn_at",
+                "AND clock.due_at > %(now)s",
+                State.AT_RISK,
+                [State.OK],
+            ),
+            (SlaEvent.Kind.BREACHED, "due_at", "", State.BREACHED, [State.OK, State.AT_RISK]),
+        ):
+            sql = _ALERT_SQL.format(threshold=threshold, extra=extra)
+            cursor.execute(sql, {"kind": kind, "now": stamp})
+            rows = cursor.fetchall()
+            counts[kind] = len(rows)
+            ticket_ids = {row[0] for row in rows}
+            Ticket.objects.filter(pk__in=ticket_ids, sla_state__in=from_states).update(
+                sla_state=state
+            )
+    return counts

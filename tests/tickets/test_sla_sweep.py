@@ -1,0 +1,132 @@
+"""The SLA sweep: set-based, each warning and breach recorded once — run twice, run
+concurrently by a real Celery worker, and re-run after a crash."""
+
+import datetime
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+
+from tests.tickets.factories import TicketFactory
+from tickets.models import SlaEvent, Ticket
+from tickets.services import sla
+from tickets.tasks import sla_sweep_task
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.usefixtures("seeded_policies")
+
+
+def minutes_ago(minutes: float) -> datetime.datetime:
+    return timezone.now() - datetime.timedelta(minutes=minutes)
+
+
+def chat_ticket(org, opened_minutes_ago: float) -> Ticket:
+    """Online chat: 1 minute first response, 2,880 resolution, around the clock."""
+    return TicketFactory(
+        team=org.presales1,
+        type="presales",
+        channel="chat",
+        opened_at=minutes_ago(opened_minutes_ago),
+    )
+
+
+def alerts() -> list[tuple]:
+    return sorted(
+        SlaEvent.objects.filter(kind__in=["warned", "breached"]).values_list(
+            "ticket_id", "metric", "kind"
+        )
+    )
+
+
+def test_sweep_marks_breached_and_at_risk_once(org):
+    late = chat_ticket(org, 5)  # first response (1 min) overdue
+    risky = chat_ticket(org, 0.9)  # 90 % of the minute used
+    fresh = chat_ticket(org, 0)
+    for ticket in (late, risky, fresh):
+        Ticket.objects.filter(pk=ticket.pk).update(sla_state="ok")
+
+    first = sla.sla_sweep()
+    second = sla.sla_sweep()
+
+    assert first == {"warned": 1, "breached": 1}
+    assert second == {"warned": 0, "breached": 0}
+    assert alerts() == sorted(
+        [(late.pk, "first_response", "breached"), (risky.pk, "first_response", "warned")]
+    )
+    states = dict(Ticket.objects.values_list("pk", "sla_state"))
+    assert (states[late.pk], states[risky.pk], states[fresh.pk]) == ("breached", "at_risk", "ok")
+
+
+def test_paused_and_stopped_clocks_are_not_alerted(org):
+    paused = chat_ticket(org, 5)
+    paused.status = Ticket.Status.PENDING_CUSTOMER
+    sla.sla_status_changed(paused, from_status="open", at=minutes_ago(4.5))
+
+    assert sla.sla_sweep() == {"warned": 0, "breached": 0}
+
+
+def test_a_crashed_sweep_leaves_nothing_and_the_rerun_records_once(org):
+    chat_ticket(org, 5)
+
+    @transaction.atomic
+    def sweep_then_die() -> None:
+        sla.sla_sweep()
+        raise RuntimeError("worker killed before commit")
+
+    with pytest.raises(RuntimeError):
+        sweep_then_die()
+
+    assert alerts() == []
+    assert sla.sla_sweep() == {"warned": 0, "breached": 1}
+    assert sla.sla_sweep() == {"warned": 0, "breached": 0}
+
+
+def _database_url() -> str:
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings['NAME']}"
+    user, host = settings["USER"] or "postgres", settings["HOST"] or "127.0.0.1"
+    return f"postgres://{user}@{host}:{settings['PORT'] or 5432}/{settings['NAME']}"
+
+
+@pytest.fixture
+def worker():
+    """A real worker (two processes) on the configured broker, using the test database."""
+    queue = f"sweep-{uuid.uuid4().hex[:10]}"
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "celery", "-A", "csmanage", "worker", "--pool=prefork",
+            "--concurrency=2", "--queues", queue, "--hostname", f"{queue}@%h",
+            "--without-mingle", "--without-gossip", "--loglevel=INFO",
+        ],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "csmanage.settings",
+            "DATABASE_URL": _database_url(),
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )  # fmt: skip
+    yield queue
+    process.terminate()
+    output, _ = process.communicate(timeout=60)
+    assert "Traceback" not in output, output
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_on_a_real_worker_record_each_breach_once(org, worker, seeded_policies):
+    tickets = [chat_ticket(org, 5) for _ in range(20)]
+
+    results = [sla_sweep_task.apply_async(queue=worker) for _ in range(2)]
+    outcomes = [result.get(timeout=90) for result in results]
+
+    assert sum(outcome["breached"] for outcome in outcomes) == 20
+    assert len(alerts()) == 20
+    assert {pk for pk, _metric, _kind in alerts()} == {ticket.pk for ticket in tickets}
