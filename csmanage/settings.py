@@ -207,6 +207,7 @@ STORAGES = {
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="CSManage <noreply@csmanage.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

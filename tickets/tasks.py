@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from tickets.services.notifications import notifications_email_pending
 from tickets.services.sla import sla_sweep
 
 
@@ -9,3 +10,9 @@ from tickets.services.sla import sla_sweep
 def sla_sweep_task() -> dict[str, int]:
     """Every minute (django-celery-beat): mark tickets at risk and breached."""
     return sla_sweep()
+
+
+@shared_task(name="tickets.notifications_email", acks_late=True)
+def notifications_email_task() -> int:
+    """Send the notification emails waiting in the outbox (also every minute, from beat)."""
+    return notifications_email_pending()

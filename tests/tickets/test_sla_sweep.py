@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from tests.tickets.factories import TicketFactory
-from tickets.models import SlaEvent, Ticket
+from tickets.models import Notification, SlaEvent, Ticket
 from tickets.services import sla
 from tickets.tasks import sla_sweep_task
 
@@ -130,3 +130,6 @@ def test_two_sweeps_at_once_on_a_real_worker_record_each_breach_once(org, worker
     assert sum(outcome["breached"] for outcome in outcomes) == 20
     assert len(alerts()) == 20
     assert {pk for pk, _metric, _kind in alerts()} == {ticket.pk for ticket in tickets}
+    # one notification per breach, to the group's supervisor (nobody had claimed them)
+    assert Notification.objects.filter(kind="sla_breached", recipient=org.supervisor).count() == 20
+    assert Notification.objects.count() == 20

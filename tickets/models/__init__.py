@@ -21,6 +21,7 @@ from tickets.models.core import (
     mask_phone,
     normalise_phone,
 )
+from tickets.models.notifications import Notification, NotificationPreference
 from tickets.models.sla import SlaClock, SlaEvent, SlaPolicy
 
 __all__ = [
@@ -32,6 +33,8 @@ __all__ = [
     "CustomerPhone",
     "Macro",
     "Message",
+    "Notification",
+    "NotificationPreference",
     "PhoneReveal",
     "RootCause",
     "Shop",

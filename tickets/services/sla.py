@@ -21,6 +21,7 @@ from django.utils import timezone
 from tickets.business_time import schedule_for
 from tickets.models import SlaClock, SlaEvent, SlaPolicy, Ticket
 from tickets.selectors import sla_policy_for
+from tickets.services.notifications import notify_sla_alerts
 
 Metric = SlaClock.Metric
 State = Ticket.SlaState
@@ -233,7 +234,7 @@ SELECT clock.ticket_id, clock.metric, %(kind)s, clock.due_at, %(now)s
 FROM tickets_slaclock AS clock
 WHERE clock.running_since IS NOT NULL AND clock.{threshold} <= %(now)s {extra}
 ON CONFLICT DO NOTHING
-RETURNING ticket_id
+RETURNING id, ticket_id, metric
 """
 
 
@@ -243,7 +244,8 @@ def sla_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
     with a few set-based statements, recording each warning and breach once per clock run.
 
     Safe to run twice or concurrently: the unique index lets exactly one sweep insert an
-    alert, and only that sweep sees it returned. Returns how many alerts it recorded."""
+    alert, and only that sweep sees it returned — and notifies, in the same transaction.
+    Returns how many alerts it recorded."""
     now = now or timezone.now()
     stamp = connection.ops.adapt_datetimefield_value(now)
     counts = {}
@@ -262,7 +264,10 @@ def sla_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
             cursor.execute(sql, {"kind": kind, "now": stamp})
             rows = cursor.fetchall()
             counts[kind] = len(rows)
-            ticket_ids = {row[0] for row in rows}
+            ticket_ids = {row[1] for row in rows}
+            notify_sla_alerts(
+                [(event_id, ticket_id, metric, kind) for event_id, ticket_id, metric in rows]
+            )
             Ticket.objects.filter(pk__in=ticket_ids, sla_state__in=from_states).update(
                 sla_state=state
             )

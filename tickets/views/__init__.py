@@ -6,6 +6,7 @@ from tickets.views.customers import (
     customer_merge_view,
     customer_reveal,
 )
+from tickets.views.notifications import bell, notification_list, notifications_read
 from tickets.views.queue import bulk_assign, queue, queue_counts_view, queue_index
 from tickets.views.ticket import (
     ticket_action,
@@ -16,11 +17,14 @@ from tickets.views.ticket import (
 )
 
 __all__ = [
+    "bell",
     "bulk_assign",
     "customer_detail",
     "customer_list",
     "customer_merge_view",
     "customer_reveal",
+    "notification_list",
+    "notifications_read",
     "queue",
     "queue_counts_view",
     "queue_index",
