@@ -56,6 +56,7 @@ from tickets.models import (
     Customer,
     CustomerPhone,
     Message,
+    Notification,
     Shop,
     SlaClock,
     SlaEvent,
@@ -406,6 +407,7 @@ def dataset_delete(shop: Shop) -> None:
         Message: models.Q(ticket__shop=shop),
         SlaClock: models.Q(ticket__shop=shop),
         SlaEvent: models.Q(ticket__shop=shop),
+        Notification: models.Q(ticket__shop=shop),
         TicketEvent: models.Q(ticket__shop=shop),
         Ticket.tags.through: models.Q(ticket__shop=shop),
         Ticket: models.Q(shop=shop),
@@ -431,7 +433,7 @@ def dataset_delete(shop: Shop) -> None:
     table = connection.ops.quote_name
     ticket_table = table(Ticket._meta.db_table)
     with connection.cursor() as cursor:
-        for model in (Message, TicketEvent, SlaClock, SlaEvent, Ticket.tags.through):
+        for model in (Message, TicketEvent, Notification, SlaClock, SlaEvent, Ticket.tags.through):
             cursor.execute(
                 f"DELETE FROM {table(model._meta.db_table)} WHERE ticket_id IN "  # noqa: S608 - quoted model names
                 f"(SELECT id FROM {ticket_table} WHERE shop_id = %s)",
