@@ -266,6 +266,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # SLA: a ticket is "at risk" once this share of a target's working time is used.
 SLA_WARN_RATIO = env.float("SLA_WARN_RATIO", default=0.8)
 
+# 回访: how many unanswered tries close a ticket, how long until the next try (working
+# minutes), and how long past due before the supervisor hears about it.
+CALLBACK_MAX_ATTEMPTS = env.int("CALLBACK_MAX_ATTEMPTS", default=3)
+CALLBACK_RETRY_MINUTES = env.int("CALLBACK_RETRY_MINUTES", default=120)
+CALLBACK_OVERDUE_MINUTES = env.int("CALLBACK_OVERDUE_MINUTES", default=240)
+
 # Demo data: the password every demo login shares.
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="csmanage-demo")
 

@@ -12,6 +12,7 @@ _TICKET_ROLES = {Role.DIRECTOR, Role.MANAGER, Role.SUPERVISOR, Role.SPECIALIST}
 
 NAVIGATION = (
     (_("Tickets"), "tickets:index", _TICKET_ROLES),
+    (_("Callbacks"), "tickets:callbacks", _TICKET_ROLES),
     (_("Customers"), "tickets:customers", _TICKET_ROLES),
     (_("My profile"), "staff:me", set(Role.values)),
     (_("Organisation"), "staff:teams", {Role.DIRECTOR, Role.MANAGER, Role.SUPERVISOR, Role.HR}),

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from tickets.services.callbacks import callbacks_remind
 from tickets.services.notifications import notifications_email_pending
 from tickets.services.sla import sla_sweep
 
@@ -16,3 +17,9 @@ def sla_sweep_task() -> dict[str, int]:
 def notifications_email_task() -> int:
     """Send the notification emails waiting in the outbox (also every minute, from beat)."""
     return notifications_email_pending()
+
+
+@shared_task(name="tickets.callbacks_remind", acks_late=True)
+def callbacks_remind_task() -> dict[str, int]:
+    """Every few minutes: remind agents of due callbacks, supervisors of overdue ones."""
+    return callbacks_remind()

@@ -2,6 +2,7 @@
 policies."""
 
 from tickets.models.calendars import BusinessCalendar, StatutoryDay, WorkingInterval
+from tickets.models.callbacks import Callback
 from tickets.models.core import (
     Attachment,
     Category,
@@ -27,6 +28,7 @@ from tickets.models.sla import SlaClock, SlaEvent, SlaPolicy
 __all__ = [
     "Attachment",
     "BusinessCalendar",
+    "Callback",
     "Category",
     "Customer",
     "CustomerAccount",

@@ -14,6 +14,8 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         SLA_WARNED = "sla_warned", _("SLA at risk")
         SLA_BREACHED = "sla_breached", _("SLA breached")
+        CALLBACK_DUE = "callback_due", _("Callback due")
+        CALLBACK_OVERDUE = "callback_overdue", _("Callback overdue")
 
     recipient = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)

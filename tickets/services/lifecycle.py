@@ -34,7 +34,7 @@ from tickets.models import (
     TicketEvent,
 )
 from tickets.permissions import TicketNotAllowed, ensure_can_lead, ensure_can_work, is_lead
-from tickets.services import sla
+from tickets.services import callbacks, sla
 
 Status = Ticket.Status
 
@@ -516,6 +516,7 @@ def ticket_resolve(
     ticket.resolved_at = timezone.now()
     ticket.save()
     sla.sla_status_changed(ticket, from_status=from_status, at=ticket.resolved_at)
+    callbacks.callback_schedule(ticket=ticket, at=ticket.resolved_at)
     _record(ticket, TicketEvent.Kind.RESOLVED, actor, from_status=from_status)
     return ticket
 
@@ -539,6 +540,7 @@ def ticket_close(*, actor: Staff | None, ticket: Ticket, reason: str = "") -> Ti
     ticket.closed_at = timezone.now()
     ticket.save(update_fields=["status", "closed_at", "updated_at"])
     sla.sla_status_changed(ticket, from_status=from_status, at=ticket.closed_at)
+    callbacks.callbacks_cancel(ticket=ticket)
     _record(
         ticket,
         TicketEvent.Kind.CLOSED,
@@ -565,6 +567,7 @@ def _reopen(ticket: Ticket, *, actor: Staff | None, reason: str) -> None:
     ticket.reopen_count += 1
     ticket.save(update_fields=["status", "resolved_at", "closed_at", "reopen_count", "updated_at"])
     sla.sla_status_changed(ticket, from_status=from_status, at=timezone.now())
+    callbacks.callbacks_cancel(ticket=ticket)
     _record(ticket, TicketEvent.Kind.REOPENED, actor, from_status=from_status, reason=reason)
 
 

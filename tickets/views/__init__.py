@@ -1,5 +1,6 @@
 """The agent queue UI: queues, the ticket page, customers. Every write calls a service."""
 
+from tickets.views.callbacks import callback_list, callback_record_view
 from tickets.views.customers import (
     customer_detail,
     customer_list,
@@ -19,6 +20,8 @@ from tickets.views.ticket import (
 __all__ = [
     "bell",
     "bulk_assign",
+    "callback_list",
+    "callback_record_view",
     "customer_detail",
     "customer_list",
     "customer_merge_view",
