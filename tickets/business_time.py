@@ -114,6 +114,9 @@ def schedule_for(calendar: BusinessCalendar) -> Schedule:
     )
 
 
-def default_calendar() -> BusinessCalendar:
-    """ "标准工作时间", the calendar the seeded SLA policies use."""
-    return BusinessCalendar.objects.get(name="标准工作时间")
+DEFAULT_CALENDAR = "标准工作时间"
+
+
+def default_calendar() -> BusinessCalendar | None:
+    """The calendar the seeded SLA policies use, 标准工作时间 (None if it was removed)."""
+    return BusinessCalendar.objects.filter(name=DEFAULT_CALENDAR).first()

@@ -125,3 +125,14 @@ def test_callback_page_records_a_call(resolved, org, login):
         .status_code
         == 404
     )
+
+
+def test_without_the_default_calendar_the_callback_is_at_nine_next_day(org):
+    from tickets.models import BusinessCalendar, SlaPolicy
+
+    SlaPolicy.objects.all().delete()
+    BusinessCalendar.objects.filter(name="标准工作时间").delete()
+
+    assert next_working_start(
+        datetime.datetime(2026, 9, 30, 17, 30, tzinfo=SHANGHAI)
+    ) == datetime.datetime(2026, 10, 1, 9, 0, tzinfo=SHANGHAI)

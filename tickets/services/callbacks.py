@@ -6,6 +6,7 @@ A satisfied customer closes the ticket; an unsatisfied one reopens it; after
 """
 
 import datetime
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,13 +23,23 @@ Outcome = Callback.Outcome
 
 
 def next_working_start(after: datetime.datetime) -> datetime.datetime:
-    """The first working minute of the next working day after ``after``."""
-    schedule = schedule_for(default_calendar())
-    local = after.astimezone(schedule.zone)
+    """The first working minute of the next working day after ``after`` on the default
+    calendar (09:00 the next day if that calendar has been removed)."""
+    calendar = default_calendar()
+    zone = ZoneInfo(calendar.time_zone if calendar else settings.TIME_ZONE)
     midnight = datetime.datetime.combine(
-        local.date() + datetime.timedelta(days=1), datetime.time(0), tzinfo=schedule.zone
+        after.astimezone(zone).date() + datetime.timedelta(days=1), datetime.time(0), tzinfo=zone
     )
-    return schedule.add(midnight, 1) - datetime.timedelta(minutes=1)
+    if calendar is None:
+        return midnight + datetime.timedelta(hours=9)
+    return schedule_for(calendar).add(midnight, 1) - datetime.timedelta(minutes=1)
+
+
+def _retry_at(now: datetime.datetime) -> datetime.datetime:
+    calendar = default_calendar()
+    if calendar is None:
+        return now + datetime.timedelta(minutes=settings.CALLBACK_RETRY_MINUTES)
+    return schedule_for(calendar).add(now, settings.CALLBACK_RETRY_MINUTES)
 
 
 def callback_schedule(*, ticket: Ticket, at: datetime.datetime | None = None) -> Callback | None:
@@ -81,8 +92,7 @@ def callback_record(*, actor: Staff, callback: Callback, outcome: str, notes: st
                 reason=_("Callback unanswered after %(n)d tries") % {"n": callback.attempts},
             )
         else:
-            schedule = schedule_for(default_calendar())
-            callback.due_at = schedule.add(now, settings.CALLBACK_RETRY_MINUTES)
+            callback.due_at = _retry_at(now)
             callback.reminded_at = callback.overdue_notified_at = None
             callback.save()
         return callback

@@ -4,7 +4,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tickets.business_time import NoWorkingTime, default_calendar, schedule_for
+from tickets.business_time import DEFAULT_CALENDAR, NoWorkingTime, schedule_for
 from tickets.models import BusinessCalendar
 
 
@@ -24,13 +24,11 @@ class Command(BaseCommand):
     def handle(
         self, *args, start: str, minutes: float, calendar: str | None = None, **options
     ) -> None:
-        try:
-            business_calendar = (
-                BusinessCalendar.objects.get(name=calendar) if calendar else default_calendar()
-            )
-        except BusinessCalendar.DoesNotExist:
+        name = calendar or DEFAULT_CALENDAR
+        business_calendar = BusinessCalendar.objects.filter(name=name).first()
+        if business_calendar is None:
             names = ", ".join(BusinessCalendar.objects.values_list("name", flat=True))
-            raise CommandError(f"No calendar named {calendar!r}. Calendars: {names}") from None
+            raise CommandError(f"No calendar named {name!r}. Calendars: {names}")
         try:
             moment = datetime.datetime.fromisoformat(start)
         except ValueError:
