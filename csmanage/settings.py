@@ -265,6 +265,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # SLA: a ticket is "at risk" once this share of a target's working time is used.
 SLA_WARN_RATIO = env.float("SLA_WARN_RATIO", default=0.8)
+# …and the department's manager is told once a breach has gone this many minutes unfixed.
+SLA_MANAGER_ALERT_MINUTES = env.int("SLA_MANAGER_ALERT_MINUTES", default=60)
 
 # 回访: how many unanswered tries close a ticket, how long until the next try (working
 # minutes), and how long past due before the supervisor hears about it.

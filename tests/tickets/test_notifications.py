@@ -104,3 +104,21 @@ def test_bell_counts_unread_and_mark_read(org, login):
     page = client.get(reverse("tickets:notifications"))
     assert page.status_code == 200
     assert len(page.context["notifications"]) == 1
+
+
+def test_a_breach_left_for_an_hour_reaches_the_manager_once(org, settings):
+    settings.SLA_MANAGER_ALERT_MINUTES = 60
+    old = TicketFactory(
+        team=org.presales1,
+        type="presales",
+        channel="chat",
+        opened_at=timezone.now() - datetime.timedelta(minutes=90),
+    )
+    overdue_chat(org)  # breached five minutes ago: not yet for the manager
+
+    first = sla.sla_sweep()
+    second = sla.sla_sweep()
+
+    assert (first["manager"], second["manager"]) == (1, 0)
+    to_manager = Notification.objects.filter(kind="sla_breach_old")
+    assert list(to_manager.values_list("recipient__name", "ticket_id")) == [("王经理", old.pk)]

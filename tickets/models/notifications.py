@@ -14,6 +14,7 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         SLA_WARNED = "sla_warned", _("SLA at risk")
         SLA_BREACHED = "sla_breached", _("SLA breached")
+        SLA_BREACH_OLD = "sla_breach_old", _("SLA breach unresolved")
         CALLBACK_DUE = "callback_due", _("Callback due")
         CALLBACK_OVERDUE = "callback_overdue", _("Callback overdue")
 

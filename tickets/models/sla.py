@@ -108,6 +108,7 @@ class SlaEvent(models.Model):
         RESUMED = "resumed", _("Resumed")
         WARNED = "warned", _("At risk")
         BREACHED = "breached", _("Breached")
+        MANAGER_ALERTED = "manager", _("Manager alerted")
         MET = "met", _("Met")
         MISSED = "missed", _("Missed")
 
@@ -126,7 +127,7 @@ class SlaEvent(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["ticket", "metric", "kind", "due_at"],
-                condition=models.Q(kind__in=["warned", "breached"]),
+                condition=models.Q(kind__in=["warned", "breached", "manager"]),
                 name="sla_alert_once_per_run",
             ),
         ]

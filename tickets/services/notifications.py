@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 Kind = Notification.Kind
 
 #: What people get by email until they choose otherwise.
-DEFAULT_EMAIL_KINDS = (Kind.SLA_BREACHED,)
+DEFAULT_EMAIL_KINDS = (Kind.SLA_BREACHED, Kind.SLA_BREACH_OLD)
 EMAIL_BATCH = 200
 
 
@@ -35,10 +35,11 @@ def email_kinds_for(staff_ids: Iterable[int]) -> dict[int, set[str]]:
 def notify_sla_alerts(alerts: list[tuple[int, int, str, str]]) -> int:
     """Notifications for new SLA alerts — (event id, ticket id, metric, kind) — in the
     caller's transaction: at risk → the assignee (or the group's supervisor if nobody has
-    it); breached → the group's supervisor and the assignee. Returns how many were made."""
+    it); breached → the group's supervisor and the assignee; still breached after a while →
+    the department's manager. Returns how many were made."""
     if not alerts:
         return 0
-    tickets = Ticket.objects.select_related("team").in_bulk(
+    tickets = Ticket.objects.select_related("team__parent").in_bulk(
         {ticket_id for _e, ticket_id, _m, _k in alerts}
     )
     metric_labels = dict(SlaEvent._meta.get_field("metric").choices)
@@ -46,7 +47,14 @@ def notify_sla_alerts(alerts: list[tuple[int, int, str, str]]) -> int:
     for event_id, ticket_id, metric, kind in alerts:
         ticket = tickets[ticket_id]
         leader = ticket.team.leader_id
-        if kind == SlaEvent.Kind.WARNED:
+        if kind == SlaEvent.Kind.MANAGER_ALERTED:
+            manager = ticket.team.parent.leader_id if ticket.team.parent_id else None
+            recipients, notification_kind = {manager}, Kind.SLA_BREACH_OLD
+            text = _("%(number)s: %(metric)s breached and still not handled") % {
+                "number": ticket.number,
+                "metric": metric_labels[metric],
+            }
+        elif kind == SlaEvent.Kind.WARNED:
             recipients, notification_kind = {ticket.assignee_id or leader}, Kind.SLA_WARNED
             text = _("%(number)s: %(metric)s is at risk") % {
                 "number": ticket.number,

@@ -238,6 +238,16 @@ RETURNING id, ticket_id, metric
 """
 
 
+_MANAGER_SQL = """
+INSERT INTO tickets_slaevent (ticket_id, metric, kind, due_at, created_at)
+SELECT clock.ticket_id, clock.metric, 'manager', clock.due_at, %(now)s
+FROM tickets_slaclock AS clock
+WHERE clock.running_since IS NOT NULL AND clock.due_at <= %(since)s
+ON CONFLICT DO NOTHING
+RETURNING id, ticket_id, metric
+"""
+
+
 @transaction.atomic
 def sla_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
     """Mark tickets at risk (≥ ``SLA_WARN_RATIO`` of a target used) and breached (past due)
@@ -271,4 +281,22 @@ def sla_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
             Ticket.objects.filter(pk__in=ticket_ids, sla_state__in=from_states).update(
                 sla_state=state
             )
+        # Breaches still running after SLA_MANAGER_ALERT_MINUTES: the manager hears, once.
+        cursor.execute(
+            _MANAGER_SQL,
+            {
+                "now": stamp,
+                "since": connection.ops.adapt_datetimefield_value(
+                    now - datetime.timedelta(minutes=settings.SLA_MANAGER_ALERT_MINUTES)
+                ),
+            },
+        )
+        rows = cursor.fetchall()
+        counts[SlaEvent.Kind.MANAGER_ALERTED] = len(rows)
+        notify_sla_alerts(
+            [
+                (event_id, ticket_id, metric, SlaEvent.Kind.MANAGER_ALERTED)
+                for event_id, ticket_id, metric in rows
+            ]
+        )
     return counts
