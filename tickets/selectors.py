@@ -284,10 +284,13 @@ def customer_tickets_for(*, user: AbstractBaseUser, customer: Customer) -> Query
     return ticket_list_for(user=user).filter(customer=customer).order_by("-created_at")
 
 
-def sla_policy_for(ticket: Ticket) -> SlaPolicy | None:
+def sla_policy_for(ticket: Ticket, *, exclude: SlaPolicy | None = None) -> SlaPolicy | None:
     """The first active policy (in order) whose conditions match the ticket, or None."""
     tier = ticket.customer.tier if ticket.customer_id else ""
-    for policy in SlaPolicy.objects.filter(is_active=True).select_related("calendar"):
+    policies = SlaPolicy.objects.filter(is_active=True).select_related("calendar")
+    if exclude is not None:
+        policies = policies.exclude(pk=exclude.pk)
+    for policy in policies:
         if policy.matches(
             type=ticket.type, priority=ticket.priority, channel=ticket.channel, customer_tier=tier
         ):

@@ -198,3 +198,34 @@ def test_sla_events_are_recorded_and_shown(org, login):
     ]
     page = login(org.agent).get(reverse("tickets:detail", args=[ticket.number])).content.decode()
     assert 'class="countdown" data-due=' in page
+
+
+def test_removing_a_policy_retimes_its_tickets_and_clears_their_warnings(
+    org, login, seeded_policies
+):
+    from django.urls import reverse
+
+    ticket = TicketFactory(team=org.presales1, type="complaint", channel="phone")
+    Ticket.objects.filter(pk=ticket.pk).update(sla_state="at_risk")
+    complaints = seeded_policies["投诉处理"]
+
+    response = login(org.director).post(
+        reverse("admin:tickets_slapolicy_delete", args=[complaints.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    resolution = clock(ticket, "resolution")
+    assert (resolution.policy.name, resolution.target_minutes) == ("默认", 2700)
+    assert ticket.sla_state == "ok"
+
+
+def test_switching_a_policy_off_retimes_its_tickets(org, seeded_policies):
+    ticket = TicketFactory(team=org.presales1, type="complaint", channel="phone")
+    complaints = seeded_policies["投诉处理"]
+    complaints.is_active = False
+    complaints.save()
+
+    sla.sla_policy_changed(policy=complaints)
+
+    assert clock(ticket, "first_response").target_minutes == 240

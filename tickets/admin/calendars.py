@@ -11,6 +11,7 @@ from csmanage import spreadsheets
 from tickets.business_time import NoWorkingTime, schedule_for
 from tickets.models import BusinessCalendar, SlaPolicy, StatutoryDay, Ticket, WorkingInterval
 from tickets.resources import StatutoryDayResource
+from tickets.services.sla import sla_policy_changed
 
 
 class EndTimeField(forms.TimeField):
@@ -149,6 +150,20 @@ class SlaPolicyAdmin(admin.ModelAdmin):
     list_editable = ("position", "is_active")
     list_filter = ("is_active", "calendar")
     search_fields = ("name",)
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if change:
+            sla_policy_changed(policy=obj)
+
+    def delete_model(self, request, obj) -> None:
+        sla_policy_changed(policy=obj, removed=True)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for policy in queryset:
+            sla_policy_changed(policy=policy, removed=True)
+        super().delete_queryset(request, queryset)
 
     @admin.display(description=_("applies to"))
     def conditions(self, policy: SlaPolicy) -> str:

@@ -204,10 +204,13 @@ def _halt_unfinished(clock: SlaClock, at: datetime.datetime) -> None:
         clock.stopped_at = at
 
 
-def sla_rematch(ticket: Ticket, *, at: datetime.datetime | None = None) -> None:
-    """Priority or type changed: apply the policy that matches now, keeping time used."""
+def sla_rematch(
+    ticket: Ticket, *, at: datetime.datetime | None = None, exclude: SlaPolicy | None = None
+) -> None:
+    """Priority, type or the policies changed: apply the policy that matches now (never
+    ``exclude``), keeping time used; a target it lacks is dropped, warning and all."""
     at = at or timezone.now()
-    policy: SlaPolicy | None = sla_policy_for(ticket)
+    policy: SlaPolicy | None = sla_policy_for(ticket, exclude=exclude)
     clocks = _clocks(ticket)
     for metric, clock in list(clocks.items()):
         target = getattr(policy, TARGETS[metric]) if policy is not None else None
@@ -300,3 +303,19 @@ def sla_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
             ]
         )
     return counts
+
+
+def sla_policy_changed(*, policy: SlaPolicy, removed: bool = False) -> int:
+    """A policy was edited, switched off or is being removed: every open ticket timed by it
+    is matched again (``removed`` leaves it out), so targets it no longer sets — and their
+    warnings — go away. Returns how many tickets were re-timed."""
+    ticket_ids = set(
+        SlaClock.objects.filter(policy=policy, ticket__status__in=Ticket.IN_WORK).values_list(
+            "ticket_id", flat=True
+        )
+    )
+    if removed:
+        SlaClock.objects.filter(policy=policy).update(policy=None)
+    for ticket in Ticket.objects.filter(pk__in=ticket_ids).select_related("customer"):
+        sla_rematch(ticket, exclude=policy if removed else None)
+    return len(ticket_ids)
