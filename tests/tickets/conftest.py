@@ -15,4 +15,5 @@ def seeded_policies(db):
     if not SlaPolicy.objects.exists():
         import_module("tickets.migrations.0005_default_calendars").seed(apps, None)
         import_module("tickets.migrations.0007_default_sla_policies").seed(apps, None)
+        import_module("tickets.migrations.0017_escalate_on_breach").complaints_escalate(apps, None)
     return {policy.name: policy for policy in SlaPolicy.objects.all()}

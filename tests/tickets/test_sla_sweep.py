@@ -133,3 +133,22 @@ def test_two_sweeps_at_once_on_a_real_worker_record_each_breach_once(org, worker
     # one notification per breach, to the group's supervisor (nobody had claimed them)
     assert Notification.objects.filter(kind="sla_breached", recipient=org.supervisor).count() == 20
     assert Notification.objects.count() == 20
+
+
+def test_a_breached_complaint_is_escalated_once_and_chat_is_not(org):
+    complaint = TicketFactory(
+        team=org.presales1,
+        type="complaint",
+        channel="phone",
+        opened_at=timezone.now() - datetime.timedelta(days=10),
+    )
+    chat = chat_ticket(org, 5)
+
+    sla.sla_sweep()
+    sla.sla_sweep()
+
+    complaint.refresh_from_db()
+    chat.refresh_from_db()
+    assert (complaint.escalation_level, complaint.escalated_to) == (1, org.supervisor)
+    assert complaint.events.filter(kind="escalated", actor__isnull=True).count() == 1
+    assert chat.escalation_level == 0

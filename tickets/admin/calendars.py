@@ -118,6 +118,7 @@ class SlaPolicyForm(forms.ModelForm):
         fields = (
             "name", "position", "is_active", "types", "priorities", "channels", "customer_tiers",
             "calendar", "first_response_minutes", "next_response_minutes", "resolution_minutes",
+            "escalate_on_breach",
         )  # fmt: skip
 
     def __init__(self, *args, **kwargs) -> None:

@@ -32,6 +32,13 @@ class SlaPolicy(models.Model):
     resolution_minutes = models.PositiveIntegerField(
         _("resolution (working minutes)"), null=True, blank=True
     )
+    escalate_on_breach = models.BooleanField(
+        _("escalate on breach"),
+        default=False,
+        help_text=_(
+            "A breached ticket goes one step up: to the group's supervisor, then the manager."
+        ),
+    )
 
     class Meta:
         verbose_name = _("SLA policy")

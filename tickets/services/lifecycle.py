@@ -421,10 +421,11 @@ def ticket_customer_message(
 
 
 @transaction.atomic
-def ticket_escalate(*, actor: Staff, ticket: Ticket, reason: str) -> Ticket:
-    """升级: to the group's supervisor, then to the department's manager."""
+def ticket_escalate(*, actor: Staff | None, ticket: Ticket, reason: str) -> Ticket:
+    """升级: to the group's supervisor, then to the department's manager. ``actor=None`` is
+    the system (an SLA policy escalating a breach)."""
     ticket = _locked(ticket)
-    if actor.pk != ticket.assignee_id and not is_lead(actor, ticket):
+    if actor is not None and actor.pk != ticket.assignee_id and not is_lead(actor, ticket):
         raise TicketNotAllowed(_("Only the assignee or a lead may escalate this ticket."))
     if not ticket.is_open:
         raise ValidationError(_("Only tickets still in work can be escalated."))
@@ -433,7 +434,11 @@ def ticket_escalate(*, actor: Staff, ticket: Ticket, reason: str) -> Ticket:
     group, department = ticket.team, ticket.team.parent
     ladder = [(1, group.leader), (2, department.leader if department else None)]
     for level, lead in ladder:
-        if level <= ticket.escalation_level or lead is None or lead.pk == actor.pk:
+        if (
+            level <= ticket.escalation_level
+            or lead is None
+            or lead.pk == getattr(actor, "pk", None)
+        ):
             continue
         if lead.status == Staff.Status.LEFT:
             continue

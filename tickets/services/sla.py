@@ -15,8 +15,10 @@ times and SLA state follow from its clocks (``_store``).
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tickets.business_time import schedule_for
 from tickets.models import SlaClock, SlaEvent, SlaPolicy, Ticket
@@ -241,6 +243,22 @@ RETURNING id, ticket_id, metric
 """
 
 
+def _escalate_breaches(ticket_ids: set[int]) -> None:
+    """Breached tickets whose policy says so go one step up (once: only the sweep that
+    recorded the breach sees it)."""
+    from tickets.services.lifecycle import ticket_escalate
+
+    escalating = SlaClock.objects.filter(
+        ticket_id__in=ticket_ids, policy__escalate_on_breach=True, ticket__status__in=Ticket.IN_WORK
+    ).values_list("ticket_id", flat=True)
+    for ticket_id in sorted(set(escalating)):
+        try:
+            with transaction.atomic():
+                ticket_escalate(actor=None, ticket=ticket_id, reason=_("SLA breached"))
+        except ValidationError:
+            continue  # already at the top, or nobody to escalate to
+
+
 _MANAGER_SQL = """
 INSERT INTO tickets_slaevent (ticket_id, metric, kind, due_at, created_at)
 SELECT clock.ticket_id, clock.metric, 'manager', clock.due_at, %(now)s
@@ -278,6 +296,8 @@ def sla_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
             rows = cursor.fetchall()
             counts[kind] = len(rows)
             ticket_ids = {row[1] for row in rows}
+            if kind == SlaEvent.Kind.BREACHED:
+                _escalate_breaches(ticket_ids)
             notify_sla_alerts(
                 [(event_id, ticket_id, metric, kind) for event_id, ticket_id, metric in rows]
             )
