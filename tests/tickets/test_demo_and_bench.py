@@ -32,7 +32,7 @@ NUMBER = re.compile(r"^CS-\d{6}-\d{6}$")
 BENCH_LINE = re.compile(r"^bench (\w+) median_ms=\d+\.\d p95_ms=\d+\.\d queries=\d+$")
 SCENARIOS = [
     "my_tickets", "team_queue_p1", "team_queue_p50", "search_phone", "search_text", "ticket_page",
-    "queue_counts", "sla_sweep",
+    "queue_counts", "team_queue_by_due", "sla_sweep",
 ]  # fmt: skip
 DEMO_GROUPS = {
     "售前服务部": ["售前一组", "售前二组", "在线咨询组"],

@@ -235,6 +235,7 @@ class Command(BaseCommand):
             ("search_text", supervisor, f"{team}?q={SEARCH_WORD}"),
             ("ticket_page", agent, reverse("tickets:detail", args=[number])),
             ("queue_counts", supervisor, f"{reverse('tickets:counts')}?queue=team"),
+            ("team_queue_by_due", supervisor, f"{team}?sort=due"),
         ]
         self.stdout.write(
             f"Timing as {agent.user.username} (agent) and {supervisor.user.username} "
@@ -303,7 +304,12 @@ def clocks_ensure(shop: Shop) -> int:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE tickets_slaclock")
-    Ticket.objects.filter(pk__in=ids).update(sla_state="ok")
+    due = SlaClock.objects.filter(
+        ticket_id=models.OuterRef("pk"), metric=SlaClock.Metric.RESOLUTION
+    )
+    Ticket.objects.filter(pk__in=ids).update(
+        sla_state="ok", resolution_due=models.Subquery(due.values("due_at")[:1])
+    )
     return len(ids)
 
 
