@@ -164,8 +164,8 @@ class PhoneReveal(models.Model):
         return f"{self.staff} → {self.customer} @ {self.created_at:%Y-%m-%d %H:%M}"
 
 
-class Category(models.Model):
-    """An admin-managed tree of ticket categories (问题分类)."""
+class TreeNode(models.Model):
+    """An admin-managed tree of names (categories, root causes)."""
 
     name = models.CharField(_("name"), max_length=100)
     parent = models.ForeignKey(
@@ -179,41 +179,33 @@ class Category(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
+        abstract = True
+        ordering = ["parent_id", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.parent} / {self.name}" if self.parent_id else self.name
+
+
+class Category(TreeNode):
+    """The tree of ticket categories (问题分类)."""
+
+    class Meta(TreeNode.Meta):
         verbose_name = _("category")
         verbose_name_plural = _("categories")
-        ordering = ["parent_id", "name"]
         constraints = [
             models.UniqueConstraint(fields=["parent", "name"], name="category_name_per_parent")
         ]
 
-    def __str__(self) -> str:
-        return f"{self.parent} / {self.name}" if self.parent_id else self.name
 
+class RootCause(TreeNode):
+    """The tree of root causes (根本原因), for complaint analysis."""
 
-class RootCause(models.Model):
-    """An admin-managed tree of root causes (根本原因), for complaint analysis."""
-
-    name = models.CharField(_("name"), max_length=100)
-    parent = models.ForeignKey(
-        "self",
-        verbose_name=_("parent"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="children",
-    )
-    is_active = models.BooleanField(_("active"), default=True)
-
-    class Meta:
+    class Meta(TreeNode.Meta):
         verbose_name = _("root cause")
         verbose_name_plural = _("root causes")
-        ordering = ["parent_id", "name"]
         constraints = [
             models.UniqueConstraint(fields=["parent", "name"], name="root_cause_name_per_parent")
         ]
-
-    def __str__(self) -> str:
-        return f"{self.parent} / {self.name}" if self.parent_id else self.name
 
 
 class TicketCounter(models.Model):
