@@ -73,7 +73,7 @@ messages: install ## Extract strings into the zh-hans catalogue and compile it
 	$(MANAGE) makemessages --locale zh_Hans --no-location --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*'
 	$(MANAGE) compilemessages --locale zh_Hans --ignore '.venv/*'
 
-bench: install ## Build (or reuse) $(TICKETS) tickets on PostgreSQL and print page timings
+bench: migrate ## Build (or reuse) $(TICKETS) tickets on PostgreSQL and print page timings
 	$(MANAGE) bench --tickets $(TICKETS)
 
 lock: ## Re-pin requirements*.lock from pyproject.toml (newest versions)

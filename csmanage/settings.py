@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
     "import_export",
@@ -97,6 +98,12 @@ TEMPLATES = [
                 "staff.context_processors.navigation",
             ],
         },
+    },
+    {
+        # Only for the rows of the ticket queue (see tickets.views.queue._rows_html).
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "jinja2"],
+        "APP_DIRS": False,
     },
 ]
 
@@ -224,24 +231,65 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tickets.api.auth.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["tickets.api.auth.PerKeyThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "csmanage.problems.problem_exception_handler",
+    "UNICODE_JSON": True,
 }
+#: Requests per API key (or staff member) and per address for inbound events.
+API_RATE = env.str("API_RATE", default="1200/min")
+API_INBOUND_RATE = env.str("API_INBOUND_RATE", default="1200/min")
+#: Request bodies above this are refused (413); attachments go through the pages.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 SPECTACULAR_SETTINGS = {
     "TITLE": "CSManage API",
-    "DESCRIPTION": "客服团队管理 CSManage — customer-service management API.",
+    "DESCRIPTION": (
+        "客服团队管理 CSManage 的 REST API：店铺建单、跟进、评价与平台事件推送；"
+        "内部工具读取同一数据。"
+        "\n\nCSManage REST API for shops (open and follow tickets, send ratings, push platform "
+        "events) and internal tools.\n\n"
+        "错误一律为 problem details（RFC 9457，`application/problem+json`），字段错误在 `errors` "
+        "中。 / Every error is problem details (RFC 9457, `application/problem+json`) with "
+        "field errors under `errors`."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "tickets.api.schema.problem_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "tickets.models.Ticket.Status",
+        "TicketTypeEnum": "tickets.models.Ticket.Type",
+        "TicketChannelEnum": "tickets.models.Ticket.Channel",
+        "TicketPriorityEnum": "tickets.models.Ticket.Priority",
+    },
 }
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+
+# Shop API and webhooks
+WEBHOOK_TOLERANCE_SECONDS = env.int("WEBHOOK_TOLERANCE_SECONDS", default=300)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10)
 
 # Tickets
 TICKET_REOPEN_WINDOW_DAYS = env.int("TICKET_REOPEN_WINDOW_DAYS", default=7)

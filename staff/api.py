@@ -1,6 +1,7 @@
 """Read-only staff directory for internal tools, under the same scope rule as the pages."""
 
 import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
@@ -41,10 +42,20 @@ class StaffSerializer(serializers.ModelSerializer):
         )
 
 
+class IdFilter(django_filters.NumberFilter):
+    """A row id: a whole number a bigint holds ("1e80" or "1.5" is a 400, not a database
+    error)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=2**63 - 1, **kwargs)
+
+
 class StaffFilter(django_filters.FilterSet):
     role = django_filters.ChoiceFilter(choices=Staff.Role.choices)
     status = django_filters.ChoiceFilter(choices=Staff.Status.choices)
-    team = django_filters.NumberFilter(field_name="team_id")
+    team = IdFilter(field_name="team_id")
     q = django_filters.CharFilter(method="search", label=_("Name or employee number"))
 
     class Meta:

@@ -52,6 +52,12 @@ _TICKETS_SETUP = {
         "slapolicy",
     )
 } | {"tickets.view_phonereveal", "tickets.view_businesscalendar", "tickets.view_statutoryday"}
+#: Shops' integrations: webhook subscriptions, the delivery log (change = re-send), the
+#: inbound platform events, and API keys (change = revoke).
+_INTEGRATIONS = {
+    f"tickets.{action}_webhooksubscription" for action in ("view", "add", "change", "delete")
+} | {"tickets.view_webhookdelivery", "tickets.change_webhookdelivery", "tickets.view_inboundevent"}
+_INTEGRATIONS |= {f"tickets.{action}_apikey" for action in ("view", "add", "change")}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.DIRECTOR: frozenset(
@@ -62,6 +68,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _TICKETS_WORK
         | _TICKETS_SETUP
         | _REVEAL
+        | _INTEGRATIONS
     ),
     Role.MANAGER: frozenset(
         _ORG_READ | _ORG_WRITE | _OFFBOARDING | _TICKETS_WORK | _TICKETS_SETUP | _REVEAL

@@ -1,7 +1,10 @@
 """Working-time arithmetic on a business calendar: "start + N working minutes → due", and
 how many working minutes lie between two moments. SLA clocks are built on these two."""
 
+import contextlib
 import datetime
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -93,8 +96,32 @@ class Schedule:
         return total.total_seconds() / 60
 
 
+_loaded: ContextVar[dict[int, "Schedule"] | None] = ContextVar("schedules_loaded", default=None)
+
+
+@contextlib.contextmanager
+def schedules_kept() -> Iterator[None]:
+    """Within this block each calendar is loaded once: for batch work (the demo loader)
+    that times thousands of clocks and changes no calendar meanwhile."""
+    token = _loaded.set({})
+    try:
+        yield
+    finally:
+        _loaded.reset(token)
+
+
 def schedule_for(calendar: BusinessCalendar) -> Schedule:
-    """Load a calendar (two queries: its hours, and the statutory days if it follows them)."""
+    """A calendar in memory: loaded with two queries (its hours, and the statutory days if
+    it follows them), or kept from earlier inside ``schedules_kept``."""
+    kept = _loaded.get()
+    if kept is None:
+        return _schedule_load(calendar)
+    if calendar.pk not in kept:
+        kept[calendar.pk] = _schedule_load(calendar)
+    return kept[calendar.pk]
+
+
+def _schedule_load(calendar: BusinessCalendar) -> Schedule:
     zone = ZoneInfo(calendar.time_zone)
     if calendar.is_24x7:
         return Schedule(zone=zone, always=True)

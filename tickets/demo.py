@@ -23,6 +23,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from staff.models import Staff, Team
+from tickets.business_time import schedules_kept
 from tickets.models import (
     Category,
     Customer,
@@ -30,6 +31,7 @@ from tickets.models import (
     CustomerPhone,
     Macro,
     Message,
+    Notification,
     RootCause,
     Shop,
     Tag,
@@ -39,6 +41,13 @@ from tickets.models import (
     normalise_phone,
 )
 from tickets.services.lifecycle import search_text_for
+from tickets.services.sla import (
+    sla_customer_message,
+    sla_public_reply,
+    sla_start,
+    sla_status_changed,
+    sla_sweep,
+)
 
 Status = Ticket.Status
 Type = Ticket.Type
@@ -46,6 +55,9 @@ Channel = Ticket.Channel
 Kind = TicketEvent.Kind
 HOUR = 3600
 DAY = 24 * HOUR
+ENDED = (Status.RESOLVED, Status.CLOSED)
+#: Open tickets, and those opened this recently, get SLA clocks, replayed through the SLA engine.
+SLA_REPLAY_DAYS = 7
 
 # ---------------------------------------------------------------------------------------------
 # Vocabulary. Tables are laid out by hand (Chinese characters count double in line length).
@@ -363,7 +375,7 @@ PRIORITY_WEIGHTS = {"P1": 2, "P2": 12, "P3": 70, "P4": 16}
 COMPLAINT_PRIORITY_WEIGHTS = {"P1": 12, "P2": 38, "P3": 45, "P4": 5}
 #: how long until a first reply, by channel (seconds, low-high)
 RESPONSE_DELAY = {
-    "phone": (5, 90), "onsite": (5, 120), "chat": (20, 900), "im": (15, 1200),
+    "phone": (5, 90), "onsite": (5, 120), "chat": (5, 80), "im": (5, 90),
     "wechat": (60, 3600), "social": (300, 4 * HOUR), "email": (1800, 20 * HOUR),
     "api": (600, 8 * HOUR),
 }
@@ -376,17 +388,17 @@ RESOLUTION_TIME = {
 }
 #: (age in days below which, {status: weight}): recent tickets are still being worked on
 STATUS_BY_AGE = [
-    (1, {"new": 50, "open": 28, "pending_customer": 7, "pending_internal": 5, "resolved": 10}),
-    (3, {"new": 35, "open": 28, "pending_customer": 10, "pending_internal": 6, "resolved": 15,
-         "closed": 6}),
-    (7, {"new": 18, "open": 22, "pending_customer": 12, "pending_internal": 7, "resolved": 23,
-         "closed": 18}),
-    (14, {"new": 8, "open": 9, "pending_customer": 6, "pending_internal": 5, "resolved": 24,
-          "closed": 48}),
-    (30, {"new": 3, "open": 3, "pending_customer": 2, "pending_internal": 2, "resolved": 12,
-          "closed": 78}),
-    (90, {"new": 0.3, "open": 0.4, "pending_customer": 0.3, "pending_internal": 0.3,
-          "resolved": 2, "closed": 96.7}),
+    (1, {"new": 30, "open": 35, "pending_customer": 10, "pending_internal": 5, "resolved": 20}),
+    (3, {"new": 6, "open": 30, "pending_customer": 12, "pending_internal": 6, "resolved": 30,
+         "closed": 16}),
+    (7, {"new": 1, "open": 14, "pending_customer": 10, "pending_internal": 5, "resolved": 30,
+         "closed": 40}),
+    (14, {"new": 0.2, "open": 4, "pending_customer": 4, "pending_internal": 3, "resolved": 24,
+          "closed": 65}),
+    (30, {"new": 0.1, "open": 1, "pending_customer": 1, "pending_internal": 1, "resolved": 10,
+          "closed": 87}),
+    (90, {"open": 0.1, "pending_customer": 0.1, "pending_internal": 0.1, "resolved": 1.5,
+          "closed": 98.2}),
     (math.inf, {"resolved": 0.5, "closed": 99.5}),
 ]
 #: share of each hour of the day in a day's tickets (Asia/Shanghai)
@@ -751,7 +763,7 @@ class _Plan:
 
     @property
     def last_message_at(self) -> datetime.datetime:
-        return self.messages[-1][-1]
+        return max(message[-1] for message in self.messages)
 
 
 class _DemoLoader:
@@ -773,6 +785,7 @@ class _DemoLoader:
             for pk, number, moment, owner in zip(ids, numbers, moments, owners, strict=True)
         ]
         self._write(plans)
+        self._sla_replay(plans)
         return len(plans)
 
     # -- the organisation and reference data ---------------------------------------------------
@@ -964,7 +977,7 @@ class _DemoLoader:
             ticket["updated_at"] = plan.last_message_at
             return
 
-        ended = status in (Status.RESOLVED, Status.CLOSED)
+        ended = status in ENDED
         to_response = duration_between(rng, *RESPONSE_DELAY[ticket["channel"]])
         if ticket["priority"] == Ticket.Priority.P1:
             to_response /= 3
@@ -999,17 +1012,16 @@ class _DemoLoader:
         if answered_at_once:
             first_reply += CLOSING.format(resolution=text.resolution)
         plan.say(Message.Kind.REPLY, first_reply.format(**text.values), responded, agent)
-        for position, at in enumerate(
-            sorted(
-                responded + (work_ends - responded) * rng.uniform(0.05, 0.9) for _ in range(middle)
-            )
+        for at in sorted(
+            responded + (work_ends - responded) * rng.uniform(0.05, 0.9) for _ in range(middle)
         ):
             if rng.random() < 0.15:
                 plan.say(Message.Kind.NOTE, rng.choice(NOTES).format(**text.values), at, agent)
-            elif position % 2 == 0:
-                plan.say(Message.Kind.CUSTOMER, rng.choice(CUSTOMER_FOLLOW_UPS), at, None)
-            else:
-                plan.say(Message.Kind.REPLY, rng.choice(FOLLOW_UPS), at, agent)
+                continue
+            plan.say(Message.Kind.CUSTOMER, rng.choice(CUSTOMER_FOLLOW_UPS), at, None)
+            answered = at + duration_between(rng, *RESPONSE_DELAY[ticket["channel"]])
+            if answered < work_ends:
+                plan.say(Message.Kind.REPLY, rng.choice(FOLLOW_UPS), answered, agent)
 
         escalation_chance = 0.25 if ticket["type"] == Type.COMPLAINT else 0.04
         if group.leader is not None and rng.random() < escalation_chance:
@@ -1115,3 +1127,38 @@ class _DemoLoader:
                 for name in sorted(plan.tags)
             ),
         )
+
+    def _sla_replay(self, plans: list[_Plan]) -> None:
+        """Run the recent tickets' conversations through the SLA engine, in order, so their
+        clocks, due times and SLA states are what live traffic would have left; then one
+        sweep marks what is at risk or breached now. Those alerts are history: they show
+        in the bell but are not emailed."""
+        since = self.now - datetime.timedelta(days=SLA_REPLAY_DAYS)
+        recent = [
+            plan
+            for plan in plans
+            if plan.ticket["opened_at"] >= since or plan.ticket["status"] not in ENDED
+        ]
+        tickets = Ticket.objects.select_related("customer").in_bulk(
+            [plan.ticket["id"] for plan in recent]
+        )
+        with schedules_kept():
+            self._sla_replay_each(recent, tickets)
+        sla_sweep(now=self.now)
+        Notification.objects.filter(emailed_at__isnull=True).update(email_wanted=False)
+
+    def _sla_replay_each(self, plans: list[_Plan], tickets: dict[int, Ticket]) -> None:
+        for plan in plans:
+            ticket = tickets[plan.ticket["id"]]
+            ticket.status = Status.NEW
+            sla_start(ticket, now=ticket.opened_at)
+            steps = [(m[-1], 0, m[1], None) for m in plan.messages[1:]]
+            steps += [(e[-1], 1, e[1], e[4]) for e in plan.events if e[4]]
+            for at, _order, kind, to_status in sorted(steps, key=lambda step: step[:2]):
+                if kind == Message.Kind.REPLY:
+                    sla_public_reply(ticket, at=at)
+                elif kind == Message.Kind.CUSTOMER:
+                    sla_customer_message(ticket, at=at)
+                elif to_status is not None:
+                    from_status, ticket.status = ticket.status, to_status
+                    sla_status_changed(ticket, from_status=from_status, at=at)

@@ -3,6 +3,7 @@
 import datetime
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
@@ -28,8 +29,8 @@ PHONE_LIKE = re.compile(r"^[+\d][\d\s-]{3,}$")
 QUEUES = ("mine", "team", "unassigned", "escalated")
 #: What a queue row shows.
 ROW_FIELDS = (
-    "number", "subject", "priority", "status", "type", "channel", "opened_at", "created_at",
-    "updated_at", "escalation_level", "team__name", "assignee__name", "customer__name",
+    "pk", "number", "subject", "priority", "status", "type", "channel", "opened_at",
+    "escalation_level", "team__name", "assignee__name", "customer__name",
     "first_response_due", "next_response_due", "resolution_due", "sla_state",
 )  # fmt: skip
 SLA_FILTERS = ("breached", "due_1h", "paused")
@@ -187,19 +188,27 @@ def queue_tickets(*, user: AbstractBaseUser, query: QueueQuery) -> QuerySet[Tick
     return tickets.order_by(*SORTS[query.sort])
 
 
-def page_of(tickets: QuerySet[Ticket], *, start: int, size: int) -> list[Ticket]:
-    """One page of rows, plus one more to tell whether a next page exists.
+def page_of(tickets: QuerySet[Ticket], *, start: int, size: int) -> list[dict[str, Any]]:
+    """One page of rows, plus one more to tell whether a next page exists: for each ticket
+    the values of ``ROW_FIELDS`` and ``tags``, its tag names in order.
 
     The page's ids come first from the sort index alone; only those rows are then joined
-    to their assignee, customer…, so a deep page costs little more than the first."""
+    to their assignee, customer…, so a deep page costs little more than the first. Rows are
+    plain values rather than model instances: building fifty tickets, their related records
+    and their tag managers cost more than the SQL."""
     ids = list(tickets.values_list("pk", flat=True)[start : start + size + 1])
-    rows = (
-        Ticket.objects.filter(pk__in=ids)
-        .select_related("team", "assignee", "customer")
-        .only(*ROW_FIELDS)
-        .prefetch_related("tags")
+    by_pk = {
+        row["pk"]: {**row, "tags": []}
+        for row in Ticket.objects.filter(pk__in=ids).order_by().values(*ROW_FIELDS)
+    }
+    tagged = (
+        Ticket.tags.through.objects.filter(ticket_id__in=ids)
+        .order_by("tag__name", "tag_id")
+        .values_list("ticket_id", "tag__name")
     )
-    by_pk = {ticket.pk: ticket for ticket in rows}
+    for ticket_id, name in tagged:
+        if ticket_id in by_pk:  # not deleted between the two reads
+            by_pk[ticket_id]["tags"].append(name)
     return [by_pk[pk] for pk in ids if pk in by_pk]
 
 

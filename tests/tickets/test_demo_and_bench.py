@@ -15,12 +15,15 @@ from tickets import services
 from tickets.demo import DemoOrganisationMissing, demo_tickets_load
 from tickets.management.commands.bench import size_refusal
 from tickets.models import (
+    ApiKey,
     Category,
     Customer,
     CustomerPhone,
     Macro,
     Message,
+    Notification,
     Shop,
+    SlaClock,
     Tag,
     Ticket,
     TicketCounter,
@@ -32,8 +35,10 @@ NUMBER = re.compile(r"^CS-\d{6}-\d{6}$")
 BENCH_LINE = re.compile(r"^bench (\w+) median_ms=\d+\.\d p95_ms=\d+\.\d queries=\d+$")
 SCENARIOS = [
     "my_tickets", "team_queue_p1", "team_queue_p50", "search_phone", "search_text", "ticket_page",
-    "queue_counts", "team_queue_by_due", "sla_sweep",
+    "queue_counts", "team_queue_by_due", "sla_sweep", "api_list", "api_list_deep", "api_create",
 ]  # fmt: skip
+#: Tickets one bench run opens through the API: warm-ups and timed runs of api_create.
+API_CREATED_WARM_UPS = 3
 DEMO_GROUPS = {
     "售前服务部": ["售前一组", "售前二组", "在线咨询组"],
     "售后服务部": ["售后一组", "投诉处理组", "电话回访组"],
@@ -61,11 +66,13 @@ def demo(demo_groups):
     return demo_groups
 
 
-def test_demo_tickets_cover_every_status(demo):
+def test_demo_tickets_cover_every_status(demo_groups):
+    # a year of 2,000 tickets: enough recent ones for every status still in work
+    assert demo_tickets_load(customers=50, tickets=2000) == 2000
     statuses = Counter(Ticket.objects.values_list("status", flat=True))
 
     assert set(statuses) == set(Ticket.Status.values)
-    assert sum(statuses.values()) == 300
+    assert sum(statuses.values()) == 2000
     assert Customer.objects.count() == 50
 
 
@@ -125,7 +132,28 @@ def test_demo_rows_agree_with_their_status(demo):
     created = TicketEvent.objects.filter(kind=TicketEvent.Kind.CREATED)
     assert created.values("ticket").distinct().count() == 300
     messages = Counter(Message.objects.values_list("ticket_id", flat=True))
-    assert set(messages.values()) <= set(range(1, 7))
+    # opening, first reply, up to three follow-ups each answered, closing or waiting reply
+    assert set(messages.values()) <= set(range(1, 11))
+
+
+def test_demo_open_and_recent_tickets_carry_sla_clocks_the_engine_left(demo):
+    open_tickets = Ticket.objects.exclude(status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED])
+    assert open_tickets.exists()
+    assert not open_tickets.filter(sla_state=Ticket.SlaState.NONE).exists()
+    for ticket in open_tickets.prefetch_related("sla_clocks"):
+        clocks = {clock.metric: clock for clock in ticket.sla_clocks.all()}
+        resolution = clocks[SlaClock.Metric.RESOLUTION]
+        assert ticket.resolution_due == resolution.due_at
+        if ticket.status == Ticket.Status.PENDING_CUSTOMER:
+            assert ticket.sla_state in (Ticket.SlaState.PAUSED, Ticket.SlaState.BREACHED)
+            assert resolution.due_at is None
+        if ticket.first_response_at is not None:
+            assert clocks[SlaClock.Metric.FIRST_RESPONSE].stopped_at == ticket.first_response_at
+    assert Ticket.objects.filter(sla_state=Ticket.SlaState.MET).exists()
+    assert Ticket.objects.filter(sla_state=Ticket.SlaState.BREACHED).exists()
+    # the alerts of the past are in the bell, not in the email outbox
+    assert Notification.objects.exists()
+    assert not Notification.objects.filter(email_wanted=True, emailed_at=None).exists()
 
 
 def test_demo_spreads_tickets_over_the_year_and_keeps_the_spread_timestamps(demo):
@@ -182,8 +210,11 @@ def test_bench_prints_one_line_per_scenario_and_reuses_its_dataset(db):
     timings = [line for line in lines if line.startswith("bench ")]
     assert [BENCH_LINE.match(line).group(1) for line in timings] == SCENARIOS
     bench_tickets = Ticket.objects.filter(shop__code="bench")
-    assert bench_tickets.count() == 2000
-    assert bench_tickets.filter(status__in=Ticket.IN_WORK).count() == 200
+    built = bench_tickets.exclude(customer__accounts__buyer_id__startswith="bench-api-")
+    assert built.count() == 2000
+    assert built.filter(status__in=Ticket.IN_WORK).count() == 200
+    assert bench_tickets.count() == 2000 + API_CREATED_WARM_UPS + 2
+    assert not ApiKey.objects.filter(shop__code="bench", revoked_at=None).exists()
     assert Staff.objects.filter(user__username__startswith="bench-agent-").count() == 20
 
     again = _bench(tickets=2000, open=200, agents=20, repeat=1)
@@ -192,7 +223,15 @@ def test_bench_prints_one_line_per_scenario_and_reuses_its_dataset(db):
     assert [BENCH_LINE.match(line).group(1) for line in again if line.startswith("bench ")] == (
         SCENARIOS
     )
-    assert bench_tickets.count() == 2000
+    assert built.count() == 2000
+    assert bench_tickets.count() == 2000 + 2 * API_CREATED_WARM_UPS + 2 + 1
+
+
+def test_bench_api_list_queries_do_not_grow_with_the_page(db):
+    lines = _bench(tickets=600, open=60, agents=20, repeat=1)
+
+    queries = dict(re.findall(r"^bench (api_list\w*) .* queries=(\d+)$", "\n".join(lines), re.M))
+    assert queries["api_list"] == queries["api_list_deep"]
 
 
 def test_bench_of_another_size_replaces_the_dataset(db):
@@ -200,7 +239,7 @@ def test_bench_of_another_size_replaces_the_dataset(db):
 
     _bench(tickets=600, open=60, agents=20, repeat=1)
 
-    assert Ticket.objects.filter(shop__code="bench").count() == 600
+    assert Ticket.objects.filter(shop__code="bench").count() == 600 + API_CREATED_WARM_UPS + 1
     assert Customer.objects.filter(notes="manage.py bench").count() == 120
     assert Shop.objects.get(code="bench").name == "压测数据 tickets=600 open=60 agents=20"
 

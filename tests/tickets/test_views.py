@@ -1,14 +1,16 @@
 """The queue UI over HTTP: pages, actions through the services, scope, query budgets."""
 
+import datetime
 import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.tickets.factories import CategoryFactory, MacroFactory, TicketFactory
 from tickets import services
-from tickets.models import Message, PhoneReveal, Ticket, TicketEvent
+from tickets.models import Message, PhoneReveal, Tag, Ticket, TicketEvent
 
 
 @pytest.fixture
@@ -43,6 +45,31 @@ def test_htmx_request_gets_only_the_rows(org, login, ticket):
     page = response.content.decode()
     assert "<table" in page
     assert "<html" not in page
+
+
+def test_queue_row_shows_the_ticket_escaped_with_its_tags_and_time_left(org, login):
+    ticket = TicketFactory(
+        team=org.presales1,
+        subject="<b>退款</b>",
+        tags=[Tag.objects.create(name="VIP"), Tag.objects.create(name="Refund")],
+    )
+    due = timezone.now() + datetime.timedelta(hours=2, minutes=5, seconds=30)
+    Ticket.objects.filter(pk=ticket.pk).update(
+        escalation_level=1, sla_state="ok", first_response_due=due
+    )
+
+    response = login(org.supervisor).get(queue_url("team"), HTTP_HX_REQUEST="true")
+
+    page = response.content.decode()
+    href = reverse("tickets:detail", args=[ticket.number])
+    title = timezone.localtime(due).strftime("%Y-%m-%d %H:%M")
+    assert f'<tr data-href="{href}" class="priority-P3">' in page
+    assert (
+        '<td class="subject">&lt;b&gt;退款&lt;/b&gt; <span class="tag">Refund</span> '
+        '<span class="tag">VIP</span> <span class="badge escalated">已升级</span></td>'
+    ) in page
+    assert f'<span class="sla-due" title="{title}">2\xa0小时，5\xa0分钟</span>' in page
+    assert "<td>—</td>" in page
 
 
 def test_counts_fragment(org, login, ticket):

@@ -6,6 +6,6 @@ work is looking across the queue, correcting details and the bulk actions (assig
 auto-assign, escalate, close), each of which reports what it did and what was refused.
 """
 
-from tickets.admin import calendars, customers, setup, tickets
+from tickets.admin import api_keys, calendars, customers, setup, tickets, webhooks
 
-__all__ = ["calendars", "customers", "setup", "tickets"]
+__all__ = ["api_keys", "calendars", "customers", "setup", "tickets", "webhooks"]

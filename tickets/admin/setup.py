@@ -17,6 +17,7 @@ from tickets.models import (
     Shop,
     Tag,
 )
+from tickets.services.integrations import shop_webhook_secret_rotate
 
 Role = Staff.Role
 
@@ -56,9 +57,23 @@ class TagAdmin(SetupAdmin):
 
 @admin.register(Shop)
 class ShopAdmin(SetupAdmin):
-    list_display = ("code", "name", "platform", "is_active")
+    list_display = ("code", "name", "platform", "default_team", "complaint_team", "is_active")
     list_filter = ("platform", "is_active")
     search_fields = ("code", "name")
+    list_select_related = ("default_team", "complaint_team")
+    readonly_fields = ("webhook_secret",)
+    actions = ["webhook_secret_rotate"]
+
+    @admin.action(
+        description=_("Give the selected shops a new webhook secret"), permissions=["change"]
+    )
+    def webhook_secret_rotate(self, request, queryset):
+        for shop in queryset:
+            shop_webhook_secret_rotate(shop=shop)
+        self.message_user(
+            request,
+            _("New webhook secrets made: tell each shop, the old one no longer signs."),
+        )
 
 
 class MacroTeamFilter(admin.SimpleListFilter):

@@ -22,10 +22,19 @@ from tickets.models.core import (
     mask_phone,
     normalise_phone,
 )
+from tickets.models.integrations import (
+    ApiKey,
+    IdempotencyRecord,
+    InboundEvent,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
 from tickets.models.notifications import Notification, NotificationPreference
 from tickets.models.sla import SlaClock, SlaEvent, SlaPolicy
 
 __all__ = [
+    "ApiKey",
     "Attachment",
     "BusinessCalendar",
     "Callback",
@@ -33,6 +42,8 @@ __all__ = [
     "Customer",
     "CustomerAccount",
     "CustomerPhone",
+    "IdempotencyRecord",
+    "InboundEvent",
     "Macro",
     "Message",
     "Notification",
@@ -48,6 +59,9 @@ __all__ = [
     "Ticket",
     "TicketCounter",
     "TicketEvent",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookSubscription",
     "WorkingInterval",
     "attachment_path",
     "mask_phone",

@@ -1,6 +1,7 @@
 """Shops, customer records (客户档案), tickets and complaints, and their conversations."""
 
 import re
+import secrets
 
 from django.db import models
 from django.db.models import Q
@@ -10,6 +11,11 @@ from simple_history.models import HistoricalRecords
 from staff.models import Staff, Team
 
 PHONE_DIGITS = re.compile(r"\D+")
+
+
+def webhook_secret_new() -> str:
+    """A shop's secret for signing webhooks both ways (HMAC-SHA256)."""
+    return secrets.token_hex(32)
 
 
 def normalise_phone(raw: str) -> str:
@@ -47,6 +53,29 @@ class Shop(models.Model):
     name = models.CharField(_("name"), max_length=100)
     platform = models.CharField(_("platform"), max_length=20, choices=Platform.choices)
     is_active = models.BooleanField(_("active"), default=True)
+    default_team = models.ForeignKey(
+        Team,
+        verbose_name=_("queue for its tickets"),
+        help_text=_("The group that gets tickets the shop opens through the API."),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        limit_choices_to={"kind": "group"},
+        related_name="+",
+    )
+    complaint_team = models.ForeignKey(
+        Team,
+        verbose_name=_("queue for its complaints"),
+        help_text=_("Complaints and refund disputes go here (else to the queue above)."),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        limit_choices_to={"kind": "group"},
+        related_name="+",
+    )
+    webhook_secret = models.CharField(
+        _("webhook secret"), max_length=64, default=webhook_secret_new, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -418,6 +447,8 @@ class Ticket(models.Model):
             ),
             models.Index(fields=["customer", "-created_at"], name="ticket_customer_history"),
             models.Index(fields=["status", "-updated_at"], name="ticket_status_updated"),
+            models.Index(fields=["shop", "-id"], name="ticket_shop_api"),
+            models.Index(fields=["shop", "updated_at"], name="ticket_shop_updated"),
         ]
         constraints = [
             models.CheckConstraint(

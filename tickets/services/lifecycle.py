@@ -32,9 +32,10 @@ from tickets.models import (
     Ticket,
     TicketCounter,
     TicketEvent,
+    WebhookEvent,
 )
 from tickets.permissions import TicketNotAllowed, ensure_can_lead, ensure_can_work, is_lead
-from tickets.services import callbacks, sla
+from tickets.services import callbacks, sla, webhooks
 
 Status = Ticket.Status
 
@@ -68,9 +69,17 @@ def _ensure_transition(ticket: Ticket, to_status: str) -> None:
 
 
 def _record(
-    ticket: Ticket, kind: str, actor: Staff | None, *, from_status: str = "", **data
+    ticket: Ticket,
+    kind: str,
+    actor: Staff | None,
+    *,
+    from_status: str = "",
+    announce: Iterable[tuple[str, dict]] = (),
+    **data,
 ) -> TicketEvent:
-    return TicketEvent.objects.create(
+    """The audit event of a change, and the webhooks it gives the ticket's shop: a status
+    change always, then the events ``announce`` names (created, replied, resolved…)."""
+    event = TicketEvent.objects.create(
         ticket=ticket,
         kind=kind,
         actor=actor,
@@ -78,11 +87,19 @@ def _record(
         to_status=ticket.status if from_status else "",
         data=data,
     )
+    announced = list(announce)
+    if from_status:
+        change = {"from": from_status, "to": ticket.status}
+        announced.insert(0, (WebhookEvent.STATUS_CHANGED, change))
+    if announced:
+        webhooks.webhooks_enqueue_many(ticket, announced)
+    return event
 
 
 def _touch(ticket: Ticket) -> None:
     """Mark the ticket updated without a history row (nothing of its own changed)."""
-    Ticket.objects.filter(pk=ticket.pk).update(updated_at=timezone.now())
+    ticket.updated_at = timezone.now()
+    Ticket.objects.filter(pk=ticket.pk).update(updated_at=ticket.updated_at)
 
 
 def _locked(ticket: Ticket | int) -> Ticket:
@@ -236,15 +253,22 @@ def ticket_create(
     if tags:
         ticket.tags.set(tags)
     sla.sla_start(ticket, now=now)
-    _record(ticket, TicketEvent.Kind.CREATED, actor, channel=channel)
+    _record(
+        ticket,
+        TicketEvent.Kind.CREATED,
+        actor,
+        channel=channel,
+        announce=[(WebhookEvent.CREATED, {})],
+    )
     return ticket
 
 
 @transaction.atomic
 def ticket_update(
-    *, actor: Staff, ticket: Ticket, tags: Iterable[Tag] | None = None, **changes
+    *, actor: Staff | None, ticket: Ticket, tags: Iterable[Tag] | None = None, **changes
 ) -> Ticket:
-    """Change a ticket's details (subject, priority, type, category, complaint fields…)."""
+    """Change a ticket's details (subject, priority, type, category, complaint fields…).
+    ``actor=None`` is the ticket's shop, through the API."""
     editable = {
         "subject", "description", "type", "channel", "priority", "order_ref", "category",
         "root_cause", "complaint_reason", "customer_demand", "severity", "responsible_department",
@@ -254,7 +278,8 @@ def ticket_update(
     if unknown:
         raise TypeError(f"ticket_update cannot change {sorted(unknown)}")
     ticket = _locked(ticket)
-    ensure_can_work(actor, ticket)
+    if actor is not None:
+        ensure_can_work(actor, ticket)
     choices = {"type": Ticket.Type, "channel": Ticket.Channel, "priority": Ticket.Priority}
     for field, enum in choices.items():
         if field in changes and changes[field] not in enum.values:
@@ -357,6 +382,7 @@ def ticket_reply(
         actor,
         from_status=from_status if target != from_status else "",
         message=message.pk,
+        announce=[(WebhookEvent.REPLIED, {"message": message.pk, "body": message.body})],
     )
     return message
 
@@ -522,7 +548,15 @@ def ticket_resolve(
     ticket.save()
     sla.sla_status_changed(ticket, from_status=from_status, at=ticket.resolved_at)
     callbacks.callback_schedule(ticket=ticket, at=ticket.resolved_at)
-    _record(ticket, TicketEvent.Kind.RESOLVED, actor, from_status=from_status)
+    _record(
+        ticket,
+        TicketEvent.Kind.RESOLVED,
+        actor,
+        from_status=from_status,
+        announce=[
+            (WebhookEvent.RESOLVED, {"resolution_summary": ticket.resolution_summary}),
+        ],
+    )
     return ticket
 
 
@@ -552,6 +586,7 @@ def ticket_close(*, actor: Staff | None, ticket: Ticket, reason: str = "") -> Ti
         actor,
         from_status=from_status,
         reason=(reason or "").strip(),
+        announce=[(WebhookEvent.CLOSED, {"reason": (reason or "").strip()})],
     )
     return ticket
 
@@ -565,7 +600,8 @@ def _reopen(ticket: Ticket, *, actor: Staff | None, reason: str) -> None:
                 "This ticket ended more than %(days)d days ago and cannot be reopened; "
                 "open a new one."
             )
-            % {"days": settings.TICKET_REOPEN_WINDOW_DAYS}
+            % {"days": settings.TICKET_REOPEN_WINDOW_DAYS},
+            code="closed_for_good",
         )
     from_status = _set_status(ticket, Status.OPEN)
     ticket.resolved_at = ticket.closed_at = None
@@ -587,3 +623,13 @@ def ticket_reopen(*, actor: Staff, ticket: Ticket, reason: str) -> Ticket:
         raise ValidationError({"reason": _("Say why the ticket is reopened.")})
     _reopen(ticket, actor=actor, reason=reason.strip())
     return ticket
+
+
+@transaction.atomic
+def ticket_platform_note(*, ticket: Ticket, body: str) -> Message:
+    """An internal note from the shop's platform (an order cancelled, a dispute closed)."""
+    ticket = _locked(ticket)
+    message = _add_message(ticket, kind=Message.Kind.NOTE, body=body, author=None)
+    _touch(ticket)
+    _record(ticket, TicketEvent.Kind.NOTED, None, message=message.pk, source="platform")
+    return message

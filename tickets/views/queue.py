@@ -1,12 +1,19 @@
 """The four queue views, their live counts and bulk assignment."""
 
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template import engines
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -50,13 +57,16 @@ def queue(request: HttpRequest, queue: str) -> HttpResponse:
     rows = page_of(queue_tickets(user=request.user, query=query), start=start, size=PAGE_SIZE)
     params = request.GET.copy()
     params.pop("page", None)
+    tickets = _queue_rows(rows[:PAGE_SIZE])
+    can_lead = staff.role in (Staff.Role.SUPERVISOR, Staff.Role.MANAGER, Staff.Role.DIRECTOR)
     context = {
         "query": query,
-        "tickets": _row_labels(rows[:PAGE_SIZE]),
+        "tickets": tickets,
+        "rows_html": _rows_html(tickets, can_lead=can_lead),
         "page_number": page_number,
         "has_next": len(rows) > PAGE_SIZE,
         "params": params.urlencode(),
-        "can_lead": staff.role in (Staff.Role.SUPERVISOR, Staff.Role.MANAGER, Staff.Role.DIRECTOR),
+        "can_lead": can_lead,
         "queues": QUEUES,
     }
     if request.htmx and not request.htmx.boosted:
@@ -76,9 +86,34 @@ def queue(request: HttpRequest, queue: str) -> HttpResponse:
     return render(request, "tickets/queue.html", context)
 
 
-def _row_labels(tickets: list[Ticket]) -> list[Ticket]:
-    """Labels and links for list rows, worked out once per page rather than once per cell
-    (translating a choice label is the costly part of rendering a long queue)."""
+@dataclass(slots=True)
+class QueueRow:
+    """One line of a queue list with every cell worked out, so that rendering only prints."""
+
+    number: str
+    href: str
+    subject: str
+    tags: list[str]
+    escalated: bool
+    customer_name: str
+    priority: str
+    status: str
+    status_label: str
+    type_label: str
+    channel_label: str
+    team_name: str
+    assignee_name: str
+    overdue: bool
+    next_due: datetime.datetime | None
+    next_due_at: str
+    next_due_in: str
+    paused: bool
+    opened: str
+
+
+def _queue_rows(tickets: list[dict[str, Any]]) -> list[QueueRow]:
+    """Labels, links and times for list rows, worked out once per page rather than once per
+    cell (translating a choice label is the costly part of rendering a long queue)."""
     labels = {
         field: {value: str(label) for value, label in choices}
         for field, choices in (
@@ -89,21 +124,56 @@ def _row_labels(tickets: list[Ticket]) -> list[Ticket]:
     }
     detail = reverse("tickets:detail", args=["NUMBER"])
     now = timezone.now()
+    here = timezone.get_current_timezone()
+    rows = []
     for ticket in tickets:
         dues = [
             due
-            for due in (ticket.first_response_due, ticket.next_response_due, ticket.resolution_due)
+            for due in (
+                ticket["first_response_due"],
+                ticket["next_response_due"],
+                ticket["resolution_due"],
+            )
             if due
         ]
-        ticket.next_due = min(dues) if dues else None
-        ticket.overdue = ticket.sla_state == Ticket.SlaState.BREACHED or bool(
-            ticket.next_due and ticket.next_due <= now
+        next_due = min(dues) if dues else None
+        overdue = ticket["sla_state"] == Ticket.SlaState.BREACHED or bool(
+            next_due and next_due <= now
         )
-        ticket.status_label = labels["status"][ticket.status]
-        ticket.type_label = labels["type"][ticket.type]
-        ticket.channel_label = labels["channel"][ticket.channel]
-        ticket.href = detail.replace("NUMBER", ticket.number)
-    return tickets
+        rows.append(
+            QueueRow(
+                number=ticket["number"],
+                href=detail.replace("NUMBER", ticket["number"]),
+                subject=ticket["subject"],
+                tags=ticket["tags"],
+                escalated=bool(ticket["escalation_level"]),
+                customer_name=ticket["customer__name"] or "",
+                priority=ticket["priority"],
+                status=ticket["status"],
+                status_label=labels["status"][ticket["status"]],
+                type_label=labels["type"][ticket["type"]],
+                channel_label=labels["channel"][ticket["channel"]],
+                team_name=ticket["team__name"] or "",
+                assignee_name=ticket["assignee__name"] or "—",
+                overdue=overdue,
+                next_due=next_due,
+                next_due_at=f"{next_due.astimezone(here):%Y-%m-%d %H:%M}" if next_due else "",
+                next_due_in=timeuntil(next_due, now) if next_due and not overdue else "",
+                paused=ticket["sla_state"] == Ticket.SlaState.PAUSED,
+                opened=f"{ticket['opened_at'].astimezone(here):%m-%d %H:%M}",
+            )
+        )
+    return rows
+
+
+def _rows_html(tickets: list[QueueRow], *, can_lead: bool) -> SafeString:
+    """The table rows of a queue page, for ``tickets/_queue_rows.html`` to place. They are
+    rendered by Jinja2 (``jinja2/tickets/_queue_rows.jinja``), which takes a fraction of the
+    time Django's engine did over fifty rows; the words come translated from here."""
+    labels = {"escalated": _("escalated"), "overdue": _("overdue"), "paused": _("paused")}
+    template = engines["jinja2"].get_template("tickets/_queue_rows.jinja")
+    html = template.render({"tickets": tickets, "can_lead": can_lead, "labels": labels})
+    return mark_safe(html)  # noqa: S308 - Jinja2 autoescaped every value in it
 
 
 @login_required

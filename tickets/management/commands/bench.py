@@ -10,13 +10,19 @@ marks the dataset and its size, so a second run with the same size reuses it.
 The timings are server time through Django's test client, with DEBUG off: each page is
 requested three times to warm up, then ``--repeat`` times; one line per scenario:
 ``bench <scenario> median_ms=<x> p95_ms=<y> queries=<n>`` (queries: one request's SQL count).
+The API scenarios call the REST API with a key of the bench shop (made for the run, revoked
+after it): the first page of its tickets, a page about 500,000 tickets deep (its cursor
+made from the id there, as the API encodes cursors), and opening a ticket for a new buyer
+each time (these tickets stay in the bench shop, as any ticket opened through the API).
 """
 
 import datetime
+import json
 import math
 import random
 import statistics
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate
@@ -25,13 +31,16 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, models, reset_queries, transaction
 from django.db.models import Count
+from django.http import HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.pagination import Cursor as CursorPosition
 
 from staff import services as staff_services
 from staff.models import Staff, Team
+from tickets.api.views import Cursor
 from tickets.demo import (
     CATEGORIES,
     EVENT_COLUMNS,
@@ -52,6 +61,7 @@ from tickets.demo import (
     tree_leaves_ensure,
 )
 from tickets.models import (
+    ApiKey,
     Category,
     Customer,
     CustomerPhone,
@@ -64,6 +74,7 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
+from tickets.services.integrations import api_key_create, api_key_revoke
 from tickets.services.sla import sla_sweep
 
 Status = Ticket.Status
@@ -79,6 +90,8 @@ OPEN_PER_AGENT = 30
 CHUNK = 50_000
 WARM_UPS = 3
 SEARCH_WORD = "物流"
+#: How deep (in tickets, newest first) the deep API page starts.
+API_DEEP_POSITION = 500_000
 CHANNELS = {"im": 45, "chat": 15, "phone": 18, "api": 10, "wechat": 5, "email": 4, "social": 3}
 PRIORITIES = {"P1": 3, "P2": 14, "P3": 68, "P4": 15}
 OPEN_STATUSES = (Status.OPEN, Status.PENDING_CUSTOMER, Status.PENDING_INTERNAL)
@@ -174,6 +187,8 @@ class Command(BaseCommand):
             self._build(size, groups, previous=marker)
         self._measure(groups[0], repeat=repeat)
         self._measure_sweep(repeat=repeat)
+        # Last: the tickets it opens get SLA clocks, which would stop clocks_ensure above.
+        self._measure_api(repeat=repeat)
 
     # -- the dataset ------------------------------------------------------------------------------
 
@@ -274,6 +289,61 @@ class Command(BaseCommand):
             f"queries={len(captured)}"
         )
 
+    def _measure_api(self, *, repeat: int) -> None:
+        """The shop API with a key of the bench shop, made for the run and revoked after."""
+        shop = Shop.objects.get(code=BENCH_SHOP)
+        key, raw = api_key_create(
+            name=BENCH_NOTE,
+            shop=shop,
+            scopes=[ApiKey.Scope.TICKETS_READ, ApiKey.Scope.TICKETS_WRITE],
+        )
+        tickets_url = reverse("v1:ticket-list")
+        hosts = [*settings.ALLOWED_HOSTS, "testserver"]
+        try:
+            with override_settings(DEBUG=False, ALLOWED_HOSTS=hosts, API_RATE="100000/min"):
+                client = Client(headers={"authorization": f"Bearer {raw}"})
+                deep = api_deep_page_url(shop, tickets_url)
+                for name, url in (("api_list", tickets_url), ("api_list_deep", deep)):
+                    median, p95, queries = page_timing(client, url, repeat=repeat)
+                    self._timing_line(name, median, p95, queries)
+
+                def create():
+                    buyer = f"bench-api-{uuid.uuid4().hex[:12]}"
+                    return client.post(
+                        tickets_url,
+                        json.dumps(
+                            {
+                                "subject": "订单物流三天未更新",
+                                "type": Ticket.Type.LOGISTICS,
+                                "order_ref": f"BENCH{buyer[-8:]}",
+                                "customer": {"buyer_id": buyer, "name": "压测买家"},
+                            }
+                        ),
+                        content_type="application/json",
+                        headers={"idempotency-key": buyer},
+                        secure=True,
+                    )
+
+                median, p95, queries = request_timing(create, repeat=repeat, expect=201)
+                self._timing_line("api_create", median, p95, queries)
+        finally:
+            api_key_revoke(key=key)
+
+    def _timing_line(self, name: str, median: float, p95: float, queries: int) -> None:
+        self.stdout.write(f"bench {name} median_ms={median:.1f} p95_ms={p95:.1f} queries={queries}")
+
+
+def api_deep_page_url(shop: Shop, tickets_url: str) -> str:
+    """The list URL of the page that starts about ``API_DEEP_POSITION`` tickets down the
+    shop's newest-first list (half-way down a smaller one): a cursor made from the id found
+    there, encoded as the API's paginator encodes the ``next`` cursors it hands out."""
+    tickets = Ticket.objects.filter(shop=shop).order_by("-id").values_list("id", flat=True)
+    depth = min(API_DEEP_POSITION, tickets.count() // 2)
+    position = tickets[depth]
+    paginator = Cursor()
+    paginator.base_url = tickets_url
+    return paginator.encode_cursor(CursorPosition(offset=0, reverse=False, position=str(position)))
+
 
 def clocks_ensure(shop: Shop) -> int:
     """Give the open bench tickets resolution clocks, set-based, if they have none: due
@@ -314,27 +384,38 @@ def clocks_ensure(shop: Shop) -> int:
 
 
 def page_timing(client: Client, url: str, *, repeat: int) -> tuple[float, float, int]:
-    """(median ms, 95th percentile ms, SQL queries of one request) of GET ``url``. The
-    queries are counted on the last warm-up, so counting costs the timed runs nothing."""
+    """(median ms, 95th percentile ms, SQL queries of one request) of GET ``url``."""
+    return request_timing(lambda: client.get(url, secure=True), repeat=repeat)
 
-    def get():
-        response = client.get(url, secure=True)
-        if response.status_code != 200:
-            raise CommandError(f"GET {url} answered {response.status_code}, not 200.")
+
+def request_timing(
+    send: Callable[[], HttpResponse], *, repeat: int, expect: int = 200
+) -> tuple[float, float, int]:
+    """(median ms, 95th percentile ms, SQL queries of one request) of ``send()``, which
+    must answer ``expect``. The queries are counted on the last warm-up, so counting costs
+    the timed runs nothing."""
+
+    def checked():
+        response = send()
+        if response.status_code != expect:
+            raise CommandError(
+                f"{response.request['REQUEST_METHOD']} {response.request['PATH_INFO']} "
+                f"answered {response.status_code}, not {expect}: {response.content[:300]!r}"
+            )
         return response
 
     for _ in range(WARM_UPS - 1):
-        get()
+        checked()
     # A capture slices the query log by its length before and after, but every request
     # empties the log when it starts: so start from an empty log, and count at once.
     reset_queries()
     with CaptureQueriesContext(connection) as captured:
-        get()
+        checked()
     queries = len(captured)
     timings = []
     for _ in range(repeat):
         started = time.perf_counter()
-        get()
+        checked()
         timings.append((time.perf_counter() - started) * 1000)
     timings.sort()
     p95 = timings[math.ceil(0.95 * len(timings)) - 1]  # nearest rank
