@@ -43,7 +43,10 @@ def test_staff_api_filters(org, login):
 
 
 def test_staff_api_needs_login(client, db):
-    assert client.get("/api/v1/staff/").status_code == 403
+    response = client.get("/api/v1/staff/")
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
 
 
 def test_teams_api_is_scoped(org, login):
