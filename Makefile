@@ -49,7 +49,11 @@ run: demo ## Start web + Celery worker + beat on $(HOST):$(PORT) with demo data
 	@echo "  Admin: http://$(HOST):$(PORT)/admin/   Health: http://$(HOST):$(PORT)/healthz"
 	@echo "  Ctrl-C stops all three processes."
 	@echo ""
-	@trap 'trap - INT TERM EXIT; kill $$(jobs -p) 2>/dev/null; wait' INT TERM EXIT; \
+	@# Celery beat can hang in its shutdown handler (it syncs to the database from inside the
+	@# signal handler): whatever is still running 15 s after the stop signal is killed.
+	@trap 'trap - INT TERM EXIT; kill $$(jobs -p) 2>/dev/null; \
+		for _ in $$(seq 15); do [ -z "$$(jobs -pr)" ] && break; sleep 1; done; \
+		kill -KILL $$(jobs -pr) 2>/dev/null; wait' INT TERM EXIT; \
 	$(BIN)/celery -A csmanage worker --loglevel=INFO --concurrency=2 & \
 	$(BIN)/celery -A csmanage beat --loglevel=INFO --pidfile= & \
 	$(MANAGE) runserver --noreload $(HOST):$(PORT) & \
