@@ -17,6 +17,10 @@ class Notification(models.Model):
         SLA_BREACH_OLD = "sla_breach_old", _("SLA breach unresolved")
         CALLBACK_DUE = "callback_due", _("Callback due")
         CALLBACK_OVERDUE = "callback_overdue", _("Callback overdue")
+        TRAINING_REMINDER = "training_reminder", _("Training session soon")
+        TRAINING_OVERDUE = "training_overdue", _("Required training overdue")
+        CERTIFICATE_EXPIRING = "certificate_expiring", _("Certificate expiring")
+        RETRAINING = "retraining", _("Retraining or reassignment needed")
 
     recipient = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)

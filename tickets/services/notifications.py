@@ -87,6 +87,26 @@ def notify_sla_alerts(alerts: list[tuple[int, int, str, str]]) -> int:
     return len(made)
 
 
+def notify(*, recipients: Iterable[Staff | int | None], kind: str, text: str) -> int:
+    """In-app notifications (and emails, by each person's preference) about something other
+    than a ticket — training reminders and alerts — in the caller's transaction."""
+    ids = {getattr(r, "pk", r) for r in recipients if r is not None}
+    if not ids:
+        return 0
+    wants = email_kinds_for(ids)
+    made = Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient_id=pk, kind=kind, text=text[:300], email_wanted=kind in wants[pk]
+            )
+            for pk in sorted(ids)
+        ]
+    )
+    if any(notification.email_wanted for notification in made):
+        transaction.on_commit(_enqueue_emails)
+    return len(made)
+
+
 def _enqueue_emails() -> None:
     from tickets.tasks import notifications_email_task
 
