@@ -48,6 +48,7 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
     path("", include("staff.urls")),
     path("", include("tickets.urls")),
+    path("", include("training.urls")),
 ]
 
 if settings.DEBUG:

@@ -14,6 +14,8 @@ NAVIGATION = (
     (_("Tickets"), "tickets:index", _TICKET_ROLES),
     (_("Callbacks"), "tickets:callbacks", _TICKET_ROLES),
     (_("Customers"), "tickets:customers", _TICKET_ROLES),
+    (_("My training"), "training:mine", set(Role.values)),
+    (_("Team training"), "training:team", {Role.DIRECTOR, Role.MANAGER, Role.SUPERVISOR, Role.HR}),
     (_("My profile"), "staff:me", set(Role.values)),
     (_("Organisation"), "staff:teams", {Role.DIRECTOR, Role.MANAGER, Role.SUPERVISOR, Role.HR}),
     (_("Staff"), "staff:list", {Role.DIRECTOR, Role.MANAGER, Role.SUPERVISOR, Role.HR}),

@@ -12,6 +12,7 @@ from django.db import transaction
 from staff import services
 from staff.models import Staff, Team
 from tickets.demo import demo_tickets_load
+from training.demo import demo_training_load
 
 Role = Staff.Role
 Spec = Staff.Specialisation
@@ -185,3 +186,7 @@ class Command(BaseCommand):
         # Adds nothing once the demo tickets are there.
         added = demo_tickets_load(customers=customers, tickets=tickets)
         self.stdout.write(self.style.SUCCESS(f"Demo tickets ready ({added} added now)."))
+        sessions = demo_training_load()
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo training ready ({sessions} sessions added now).")
+        )

@@ -1,0 +1,115 @@
+"""The training pages: my training, team training, a session's scores, scope."""
+
+import pytest
+
+from staff.models import Staff
+from tests.staff.factories import StaffFactory
+from training import services
+from training.models import Enrolment
+
+
+@pytest.fixture
+def onboarding(org, courses, make_session):
+    new_hire = StaffFactory(
+        name="新人小周", team=org.presales1, status=Staff.Status.PROBATION, onboarding_passed=False
+    )
+    session = make_session(courses["新员工入职培训"], days=-5, title="入职培训第一期")
+    (enrolment,) = services.enrol(actor=None, session=session, people=[new_hire])
+    return new_hire, session, enrolment
+
+
+def test_team_training_shows_onboarding_to_the_supervisor_only(org, login, onboarding):
+    _new_hire, _session, _enrolment = onboarding
+
+    page = login(org.supervisor).get("/training/team/").content.decode()
+    other = login(org.supervisor2).get("/training/team/").content.decode()
+
+    assert "新人小周" in page
+    assert "入职培训第一期" in page
+    assert "新人小周" not in other
+    assert login(org.agent).get("/training/team/").status_code == 403
+
+
+def test_the_supervisor_scores_the_exam_and_the_new_hire_goes_on_post(org, login, onboarding):
+    new_hire, session, enrolment = onboarding
+    client = login(org.supervisor)
+    prefix = f"e{enrolment.pk}"
+
+    page = client.get(f"/training/sessions/{session.pk}/")
+    response = client.post(
+        f"/training/enrolments/{enrolment.pk}/assess/",
+        {f"{prefix}-attendance": "present", f"{prefix}-exam": "82"},
+        follow=True,
+    )
+
+    assert page.status_code == 200
+    assert response.status_code == 200
+    enrolment.refresh_from_db()
+    new_hire.refresh_from_db()
+    assert (enrolment.result, enrolment.grade) == (82, Enrolment.Grade.GOOD)
+    assert new_hire.status == Staff.Status.ON_POST
+    assert "在岗" in response.content.decode()
+
+
+def test_bad_scores_are_refused_with_a_message(org, login, onboarding):
+    _new_hire, _session, enrolment = onboarding
+    prefix = f"e{enrolment.pk}"
+
+    response = login(org.supervisor).post(
+        f"/training/enrolments/{enrolment.pk}/assess/",
+        {f"{prefix}-attendance": "present", f"{prefix}-exam": "180"},
+        follow=True,
+    )
+
+    enrolment.refresh_from_db()
+    assert enrolment.exam is None
+    assert "新人小周" in response.content.decode()
+
+
+def test_another_groups_session_and_enrolments_are_404(org, login, onboarding):
+    _new_hire, session, enrolment = onboarding
+    client = login(org.supervisor2)
+    prefix = f"e{enrolment.pk}"
+
+    assert client.get(f"/training/sessions/{session.pk}/").status_code == 404
+    response = client.post(f"/training/enrolments/{enrolment.pk}/assess/", {f"{prefix}-exam": "90"})
+    assert response.status_code == 404
+    enrolment.refresh_from_db()
+    assert enrolment.exam is None
+
+
+def test_enrol_a_team_from_the_session_page(org, login, courses, make_session):
+    session = make_session(courses["产品知识"])
+
+    login(org.supervisor).post(
+        f"/training/sessions/{session.pk}/enrol/", {"team": org.presales1.pk}, follow=True
+    )
+    refused = login(org.supervisor).post(
+        f"/training/sessions/{session.pk}/enrol/", {"people": [org.agent_b.pk]}, follow=True
+    )
+
+    names = set(session.enrolments.values_list("staff__name", flat=True))
+    assert names == {"李主管", "张三", "李四"}
+    assert refused.status_code == 200
+
+
+def test_my_training_lists_upcoming_history_and_takes_feedback(org, login, courses, make_session):
+    upcoming = make_session(courses["团队协作"], days=2, title="团队协作工作坊")
+    held = make_session(courses["产品知识"], days=-2, title="新品知识讲解")
+    services.enrol(actor=None, session=upcoming, people=[org.agent])
+    (past,) = services.enrol(actor=None, session=held, people=[org.agent])
+    services.assessment_record(actor=None, enrolment=past, scores={"exam": 91})
+    client = login(org.agent)
+
+    page = client.get("/training/").content.decode()
+    client.post(f"/training/enrolments/{past.pk}/feedback/", {"score": "5", "comment": "很好"})
+
+    assert "团队协作工作坊" in page
+    assert "新品知识讲解" in page
+    assert "91.0" in page
+    past.refresh_from_db()
+    assert past.feedback_score == 5
+    assert (
+        client.post(f"/training/enrolments/{past.pk + 999}/feedback/", {"score": "5"}).status_code
+        == 404
+    )

@@ -1,0 +1,28 @@
+from django.urls import path
+
+from training import views
+
+app_name = "training"
+
+urlpatterns = [
+    path("training/", views.my_training, name="mine"),
+    path("training/team/", views.team_training, name="team"),
+    path("training/sessions/<int:session_id>/", views.session_detail, name="session"),
+    path("training/sessions/<int:session_id>/enrol/", views.session_enrol, name="enrol"),
+    path(
+        "training/enrolments/<int:enrolment_id>/assess/",
+        views.enrolment_assess,
+        name="assess",
+    ),
+    path(
+        "training/enrolments/<int:enrolment_id>/retake/",
+        views.enrolment_retake,
+        name="retake",
+    ),
+    path(
+        "training/enrolments/<int:enrolment_id>/feedback/",
+        views.enrolment_feedback,
+        name="feedback",
+    ),
+    path("training/flags/<int:flag_id>/decide/", views.flag_decide, name="flag_decide"),
+]
