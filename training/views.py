@@ -16,7 +16,7 @@ from staff.models import Staff, Team
 from staff.selectors import scope_for
 from tickets.views.common import _error_text, _staff_or_403
 from training import selectors, services
-from training.models import Enrolment, RetrainingFlag, TrainingSession
+from training.models import Course, Enrolment, RetrainingFlag, TrainingPlan, TrainingSession
 
 SCORE_FIELD = {"required": False, "min_value": 0, "max_value": 100, "decimal_places": 1}
 
@@ -102,6 +102,17 @@ def team_training(request: HttpRequest) -> HttpResponse:
             "flags": selectors.open_retraining_flags(request.user),
             "upcoming": sessions.filter(ends_at__gte=now).order_by("starts_at")[:50],
             "recent": sessions.filter(ends_at__lt=now).order_by("-starts_at")[:30],
+            "plans": [
+                (plan, selectors.plan_vs_actual(plan))
+                for plan in TrainingPlan.objects.filter(
+                    department__in=Team.objects.filter(scope_for(request.user).teams_q()),
+                    year=timezone.localdate().year,
+                ).select_related("department", "owner")
+            ],
+            "courses": [
+                (course, selectors.course_effectiveness(course))
+                for course in Course.objects.filter(is_active=True)
+            ],
             "outcomes": [
                 (RetrainingFlag.Outcome.RETRAIN, RetrainingFlag.Outcome.RETRAIN.label),
                 (RetrainingFlag.Outcome.REASSIGN, RetrainingFlag.Outcome.REASSIGN.label),
