@@ -1,0 +1,25 @@
+"""Celery tasks of the training app: thin wrappers around ``training.recurring``, each run
+by a django-celery-beat entry (see migration 0003) and safe to run twice."""
+
+from celery import shared_task
+
+from training.recurring import alerts_raise, refresher_plan, reminders_send
+
+
+@shared_task(name="training.refresher_plan", acks_late=True)
+def training_refresher_plan() -> dict[str, int]:
+    """Daily: plan this quarter's refresher session (on the first run of the quarter) and
+    enrol everyone not yet in it."""
+    return refresher_plan()
+
+
+@shared_task(name="training.reminders", acks_late=True)
+def training_reminders() -> dict[str, int]:
+    """Hourly: remind trainees of sessions starting within ``TRAINING_REMINDER_HOURS``."""
+    return reminders_send()
+
+
+@shared_task(name="training.alerts", acks_late=True)
+def training_alerts() -> dict[str, int]:
+    """Daily: alert overdue required courses and expiring certificates, once each."""
+    return alerts_raise()
