@@ -59,6 +59,32 @@ _INTEGRATIONS = {
 } | {"tickets.view_webhookdelivery", "tickets.change_webhookdelivery", "tickets.view_inboundevent"}
 _INTEGRATIONS |= {f"tickets.{action}_apikey" for action in ("view", "add", "change")}
 
+#: Training: the catalogue, grade scales, plans, sessions and everyone's records in scope. The
+#: admin offers no add, change or delete where a record comes from a service (certificates,
+#: alerts); attendance, scores and decisions are saved through ``training.services``.
+_TRAINING_ADMIN = {
+    f"training.{action}_{model}"
+    for action in ("view", "add", "change", "delete")
+    for model in (
+        "course",
+        "coursematerial",
+        "gradescale",
+        "trainingplan",
+        "trainingsession",
+        "enrolment",
+        "certificate",
+        "retrainingflag",
+        "trainingalert",
+    )
+}
+#: A supervisor enrols their group and records its attendance and scores.
+_TRAINING_LEAD = {
+    "training.view_trainingsession",
+    "training.change_trainingsession",
+    "training.view_enrolment",
+    "training.change_enrolment",
+}
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.DIRECTOR: frozenset(
         _ORG_READ
@@ -69,12 +95,21 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _TICKETS_SETUP
         | _REVEAL
         | _INTEGRATIONS
+        | _TRAINING_ADMIN
     ),
     Role.MANAGER: frozenset(
-        _ORG_READ | _ORG_WRITE | _OFFBOARDING | _TICKETS_WORK | _TICKETS_SETUP | _REVEAL
+        _ORG_READ
+        | _ORG_WRITE
+        | _OFFBOARDING
+        | _TICKETS_WORK
+        | _TICKETS_SETUP
+        | _REVEAL
+        | _TRAINING_ADMIN
     ),
-    Role.HR: frozenset(_ORG_READ | _ORG_WRITE | _OFFBOARDING),
-    Role.SUPERVISOR: frozenset(_ORG_READ | {"staff.change_staff"} | _TICKETS_WORK | _REVEAL),
+    Role.HR: frozenset(_ORG_READ | _ORG_WRITE | _OFFBOARDING | _TRAINING_ADMIN),
+    Role.SUPERVISOR: frozenset(
+        _ORG_READ | {"staff.change_staff"} | _TICKETS_WORK | _REVEAL | _TRAINING_LEAD
+    ),
     Role.QA_INSPECTOR: frozenset(_ORG_READ),
     Role.SPECIALIST: frozenset(_REVEAL),
 }

@@ -6,9 +6,16 @@ app_name = "training"
 
 urlpatterns = [
     path("training/", views.my_training, name="mine"),
+    path("training/record.xlsx", views.my_record_xlsx, name="my_record"),
     path("training/team/", views.team_training, name="team"),
     path("training/sessions/<int:session_id>/", views.session_detail, name="session"),
     path("training/sessions/<int:session_id>/enrol/", views.session_enrol, name="enrol"),
+    path(
+        "training/sessions/<int:session_id>/sheet.xlsx",
+        views.session_score_sheet,
+        name="score_sheet",
+    ),
+    path("training/sessions/<int:session_id>/upload/", views.scores_upload, name="upload"),
     path(
         "training/enrolments/<int:enrolment_id>/assess/",
         views.enrolment_assess,

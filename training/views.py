@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from staff.models import Staff, Team
 from staff.selectors import scope_for
 from tickets.views.common import _error_text, _staff_or_403
-from training import selectors, services
+from training import exports, imports, selectors, services
 from training.models import Course, Enrolment, RetrainingFlag, TrainingPlan, TrainingSession
 
 SCORE_FIELD = {"required": False, "min_value": 0, "max_value": 100, "decimal_places": 1}
@@ -166,6 +166,7 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
             "enrolments": enrolments,
             "effectiveness": selectors.session_effectiveness(session),
             "enrol_form": EnrolForm(user=request.user),
+            "upload_form": ScoresUploadForm(),
             "retake_sessions": retake_sessions,
             "me": staff,
         },
@@ -316,3 +317,50 @@ def flag_decide(request: HttpRequest, flag_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Decision recorded for %(name)s.") % {"name": flag.staff.name})
     return redirect("training:team")
+
+
+@login_required
+def my_record_xlsx(request: HttpRequest) -> HttpResponse:
+    """My training archive as a spreadsheet (Chinese headers)."""
+    staff = _staff_or_403(request)
+    return exports.record_xlsx_response(Staff.objects.filter(pk=staff.pk))
+
+
+@login_required
+def session_score_sheet(request: HttpRequest, session_id: int) -> HttpResponse:
+    """The session's attendance and score sheet, for the people in my scope, to fill in."""
+    _lead_or_403(request)
+    session = _session_for(request, session_id)
+    return exports.score_sheet_xlsx_response(
+        session.enrolments.filter(staff__in=selectors.staff_in_scope(request.user))
+    )
+
+
+class ScoresUploadForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Attendance and score sheet (XLSX or CSV)"))
+
+
+@login_required
+@require_POST
+def scores_upload(request: HttpRequest, session_id: int) -> HttpResponse:
+    """Import a filled-in sheet: every row applies, or none does and each bad row is named."""
+    staff = _lead_or_403(request)
+    session = _session_for(request, session_id)
+    form = ScoresUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _error_text(ValidationError(form.errors)))
+        return _back(session.pk)
+    upload = form.cleaned_data["file"]
+    result = imports.scores_import(actor=staff, file=upload, file_name=upload.name)
+    if result.ok:
+        messages.success(
+            request,
+            _("Imported: %(imported)d rows changed, %(unchanged)d unchanged.")
+            % {"imported": result.imported, "unchanged": result.unchanged},
+        )
+    else:
+        messages.error(request, _("Nothing was imported: the file has errors."))
+        for error in result.errors:
+            where = _("Row %(row)d") % {"row": error.row} if error.row is not None else _("File")
+            messages.error(request, f"{where}: {error.message}")
+    return _back(session.pk)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from staff.models import Staff
 from tests.staff.factories import StaffFactory
@@ -17,6 +17,13 @@ from training import selectors, services
 from training.models import Certificate, Enrolment, GradeScale, RetrainingFlag
 
 Grade = Enrolment.Grade
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Service messages in English, so the tests read the same whatever the catalogue says."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -68,7 +75,7 @@ def test_the_result_weighs_the_parts_given(db):
 
 def test_a_new_hire_cannot_claim_until_onboarding_is_passed(org, new_hire, courses, make_session):
     ticket = TicketFactory(team=org.presales1)
-    with pytest.raises(PermissionDenied, match="入职"):
+    with pytest.raises(PermissionDenied, match="onboarding"):
         tickets.ticket_claim(actor=new_hire, ticket=ticket)
     session = make_session(courses["新员工入职培训"], days=-6)
     (enrolment,) = services.enrol(actor=org.supervisor, session=session, people=[new_hire])

@@ -113,3 +113,79 @@ def test_my_training_lists_upcoming_history_and_takes_feedback(org, login, cours
         client.post(f"/training/enrolments/{past.pk + 999}/feedback/", {"score": "5"}).status_code
         == 404
     )
+
+
+def test_the_supervisor_downloads_the_sheet_and_imports_it_back(org, login, onboarding):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    new_hire, session, enrolment = onboarding
+    client = login(org.supervisor)
+
+    sheet = client.get(f"/training/sessions/{session.pk}/sheet.xlsx")
+    book = load_workbook(BytesIO(sheet.content))
+    rows = [list(row) for row in book.active.iter_rows(values_only=True)]
+    headers = rows[0]
+    row = rows[1]
+    row[headers.index("出勤")] = "出席"
+    row[headers.index("考试")] = 77
+    book.active.delete_rows(2)
+    book.active.append(row)
+    buffer = BytesIO()
+    book.save(buffer)
+    buffer.name = "成绩.xlsx"
+    buffer.seek(0)
+    done = client.post(f"/training/sessions/{session.pk}/upload/", {"file": buffer}, follow=True)
+
+    assert sheet.status_code == 200
+    assert "新人小周" in [value for r in rows for value in r]
+    enrolment.refresh_from_db()
+    new_hire.refresh_from_db()
+    assert (enrolment.exam, enrolment.grade) == (77, Enrolment.Grade.GOOD)
+    assert new_hire.status == Staff.Status.ON_POST
+    assert done.status_code == 200
+
+
+def test_a_bad_sheet_imports_nothing_and_names_the_row(org, login, onboarding):
+    import tablib
+
+    from training.resources import SHEET_HEADERS
+
+    _new_hire, session, enrolment = onboarding
+    values = dict.fromkeys(SHEET_HEADERS, "")
+    values.update({"工号": enrolment.staff.employee_number, "场次编号": session.pk, "考试": 120})
+    data = tablib.Dataset(list(values.values()), headers=SHEET_HEADERS)
+    upload = BytesIOFile(data.export("csv").encode("utf-8"), "成绩.csv")
+
+    response = login(org.supervisor).post(
+        f"/training/sessions/{session.pk}/upload/", {"file": upload}, follow=True
+    )
+
+    enrolment.refresh_from_db()
+    assert enrolment.exam is None
+    flashed = [str(message) for message in response.context["messages"]]
+    assert len(flashed) == 2
+    assert flashed[1].startswith(("第 2 行", "Row 2"))
+
+
+def test_my_record_downloads(org, login):
+    response = login(org.agent).get("/training/record.xlsx")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    )
+
+
+class BytesIOFile:
+    """An upload for the test client."""
+
+    def __init__(self, content: bytes, name: str) -> None:
+        from io import BytesIO
+
+        self._buffer = BytesIO(content)
+        self.name = name
+
+    def read(self, *args):
+        return self._buffer.read(*args)

@@ -55,7 +55,8 @@ def test_supervisor_scores_the_onboarding_exam_and_the_new_hire_claims(org, page
     )
 
     log_in(page, "supervisor")
-    page.get_by_role("link", name="团队培训").click()
+    nav = page.get_by_role("navigation", name="主导航")
+    nav.get_by_role("link", name="团队培训").click()
     onboarding = page.locator("#onboarding")
     expect(onboarding).to_contain_text("新人小周")
     expect(onboarding).to_contain_text("试用期")
@@ -63,9 +64,9 @@ def test_supervisor_scores_the_onboarding_exam_and_the_new_hire_claims(org, page
     page.get_by_label("新人小周 出勤").select_option("present")
     page.get_by_label("新人小周 考试").fill("86")
     page.get_by_role("button", name="保存").click()
-    expect(page.locator(".messages, .message, [role=status]").first).to_contain_text("在岗")
+    expect(page.locator("ul.messages")).to_contain_text("上岗")
     expect(page.locator("tr[data-staff='新人小周']")).to_contain_text("良好")
-    page.get_by_role("link", name="团队培训").click()
+    nav.get_by_role("link", name="团队培训").click()
     expect(page.locator("#onboarding")).not_to_contain_text("新人小周")
 
     other = browser.new_context(base_url=page.url.split("/training")[0], locale="zh-CN")
