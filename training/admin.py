@@ -290,6 +290,14 @@ class TrainingSessionAdminForm(forms.ModelForm):
         cleaned = super().clean()
         if not (cleaned.get("title") or "").strip() and cleaned.get("course"):
             cleaned["title"] = cleaned["course"].name
+        capacity = cleaned.get("capacity")
+        if self.instance.pk and capacity is not None:
+            enrolled = self.instance.enrolments.count()
+            if capacity < enrolled:
+                self.add_error(
+                    "capacity",
+                    _("%(count)d people are already enrolled.") % {"count": enrolled},
+                )
         return cleaned
 
 
@@ -410,9 +418,14 @@ class TrainingSessionAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj: TrainingSession, form, change: bool) -> None:
         if change:
-            # No session_update service yet: details and status are a plain edit of the
-            # row, validated by the form (constraints included).
-            super().save_model(request, obj, form, change)
+            try:
+                services.session_update(
+                    actor=_actor(request),
+                    session=obj,
+                    **{field: form.cleaned_data[field] for field in form.changed_data},
+                )
+            except (PermissionDenied, ValidationError) as error:
+                self.message_user(request, _reason(error), level=messages.ERROR)
             return
         data = form.cleaned_data
         session = services.session_create(

@@ -139,6 +139,59 @@ def session_create(
     return session
 
 
+SESSION_EDITABLE = frozenset(
+    {
+        "course", "plan", "title", "kind", "trainer", "external_trainer", "starts_at", "ends_at",
+        "place", "is_online", "capacity", "status", "cost",
+    }
+)  # fmt: skip
+
+
+@transaction.atomic
+def session_update(*, actor: Staff | None, session: TrainingSession, **changes) -> TrainingSession:
+    """Change a session's details or status. Cancelling it tells the people enrolled; a
+    capacity below those already enrolled is refused."""
+    if unknown := set(changes) - SESSION_EDITABLE:
+        raise TypeError(f"session_update cannot change {sorted(unknown)}")
+    if actor is not None and actor.role not in MANAGING_ROLES:
+        raise PermissionDenied(_("Only leads and HR manage training."))
+    session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+    was = session.status
+    for field, value in changes.items():
+        setattr(session, field, value)
+    if session.ends_at <= session.starts_at:
+        raise ValidationError({"ends_at": _("A session ends after it starts.")})
+    enrolled = session.enrolments.count()
+    if session.capacity is not None and session.capacity < enrolled:
+        raise ValidationError(
+            {"capacity": _("%(count)d people are already enrolled.") % {"count": enrolled}}
+        )
+    session.full_clean(validate_constraints=False)
+    session.save()
+    if was != session.status == TrainingSession.Status.CANCELLED:
+        notify(
+            recipients=session.enrolments.values_list("staff_id", flat=True),
+            kind=Notification.Kind.TRAINING_REMINDER,
+            text=_("Training %(title)s on %(start)s is cancelled.")
+            % {
+                "title": session.title,
+                "start": f"{timezone.localtime(session.starts_at):%Y-%m-%d %H:%M}",
+            },
+        )
+    return session
+
+
+@transaction.atomic
+def enrolment_withdraw(*, actor: Staff | None, enrolment: Enrolment) -> None:
+    """Take someone off a session before they are assessed (a retake or an assessed sitting
+    stays on record)."""
+    enrolment = _locked(enrolment)
+    _ensure_may_manage(actor, [enrolment.staff])
+    if enrolment.grade or enrolment.attempt == 2:
+        raise ValidationError(_("An assessed sitting or a retake stays on record."))
+    enrolment.delete()
+
+
 def people_for(
     *,
     staff: Iterable[Staff] = (),

@@ -31,5 +31,10 @@ urlpatterns = [
         views.enrolment_feedback,
         name="feedback",
     ),
+    path(
+        "training/enrolments/<int:enrolment_id>/withdraw/",
+        views.enrolment_withdraw,
+        name="withdraw",
+    ),
     path("training/flags/<int:flag_id>/decide/", views.flag_decide, name="flag_decide"),
 ]

@@ -364,3 +364,19 @@ def scores_upload(request: HttpRequest, session_id: int) -> HttpResponse:
             where = _("Row %(row)d") % {"row": error.row} if error.row is not None else _("File")
             messages.error(request, f"{where}: {error.message}")
     return _back(session.pk)
+
+
+@login_required
+@require_POST
+def enrolment_withdraw(request: HttpRequest, enrolment_id: int) -> HttpResponse:
+    staff = _lead_or_403(request)
+    enrolment = _enrolment_for(request, enrolment_id)
+    try:
+        services.enrolment_withdraw(actor=staff, enrolment=enrolment)
+    except (PermissionDenied, ValidationError) as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(
+            request, _("%(name)s is off the session.") % {"name": enrolment.staff.name}
+        )
+    return _back(enrolment.session_id)

@@ -262,3 +262,25 @@ def test_the_seeded_scale_and_catalogue(db, courses):
     assert {course.category for course in courses.values()} >= {
         "product", "service_skills", "etiquette", "teamwork", "compliance", "sales",
     }  # fmt: skip
+
+
+def test_updating_and_cancelling_a_session_tells_the_trainees(org, courses, make_session):
+    session = make_session(courses["产品知识"], capacity=5)
+    first, second = services.enrol(actor=None, session=session, people=[org.agent, org.agent2])
+
+    with pytest.raises(ValidationError, match="already enrolled"):
+        services.session_update(actor=org.supervisor, session=session, capacity=1)
+    with pytest.raises(PermissionDenied):
+        services.session_update(actor=org.agent, session=session, place="线上")
+    services.enrolment_withdraw(actor=org.supervisor, enrolment=second)
+    services.session_update(actor=org.manager, session=session, status="cancelled")
+
+    assert list(session.enrolments.values_list("staff", flat=True)) == [org.agent.pk]
+    told = Notification.objects.filter(kind="training_reminder")
+    assert list(told.values_list("recipient", flat=True)) == [org.agent.pk]
+    assert "cancelled" in told.get().text
+    first.refresh_from_db()
+    services.attendance_record(actor=None, enrolment=first, attendance="present")
+    services.assessment_record(actor=None, enrolment=first, scores={"exam": 70})
+    with pytest.raises(ValidationError, match="stays on record"):
+        services.enrolment_withdraw(actor=org.supervisor, enrolment=first)

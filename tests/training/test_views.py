@@ -189,3 +189,14 @@ class BytesIOFile:
 
     def read(self, *args):
         return self._buffer.read(*args)
+
+
+def test_a_lead_takes_someone_off_a_session(org, login, courses, make_session):
+    session = make_session(courses["产品知识"])
+    (enrolment,) = services.enrol(actor=None, session=session, people=[org.agent])
+
+    login(org.supervisor2).post(f"/training/enrolments/{enrolment.pk}/withdraw/")
+    assert session.enrolments.count() == 1
+    login(org.supervisor).post(f"/training/enrolments/{enrolment.pk}/withdraw/", follow=True)
+
+    assert session.enrolments.count() == 0
