@@ -145,6 +145,72 @@ def refresher_plan(*, today: datetime.date | None = None) -> dict[str, int]:
     return counts
 
 
+# ── Onboarding for new hires ────────────────────────────────────────────────────────────
+
+
+def _next_onboarding_start(today: datetime.date) -> datetime.datetime:
+    """The next Monday's 09:00 (or the first working day after it)."""
+    day = today + datetime.timedelta(days=7 - today.weekday())
+    statutory = dict(
+        StatutoryDay.objects.filter(
+            date__gte=day, date__lte=day + datetime.timedelta(days=14)
+        ).values_list("date", "kind")
+    )
+    while not is_working_day(day, statutory):
+        day += datetime.timedelta(days=1)
+    return datetime.datetime.combine(day, datetime.time(9), tzinfo=timezone.get_default_timezone())
+
+
+def onboarding_enrol(*, today: datetime.date | None = None) -> dict[str, int]:
+    """New hires on probation who were never enrolled in onboarding join the next planned
+    onboarding session with room; when there is none, one is made for the coming Monday,
+    a working week of 09:00–18:00. (A failed exam's retake is the supervisor's call.)
+    Runs under a lock on the course, so two runs at once make one session."""
+    today = today or timezone.localdate()
+    counts = {"sessions": 0, "enrolled": 0}
+    with transaction.atomic():
+        course = (
+            Course.objects.select_for_update()
+            .filter(is_active=True, purpose=Course.Purpose.ONBOARDING)
+            .order_by("pk")
+            .first()
+        )
+        if course is None:
+            return counts
+        waiting = list(
+            Staff.objects.filter(status=Staff.Status.PROBATION, onboarding_passed=False)
+            .exclude(enrolments__session__course=course)
+            .order_by("hire_date", "employee_number")
+        )
+        if not waiting:
+            return counts
+        now = timezone.now()
+        for session in TrainingSession.objects.filter(
+            course=course, status=TrainingSession.Status.PLANNED, starts_at__gt=now
+        ).order_by("starts_at"):
+            room = len(waiting)
+            if session.capacity is not None:
+                room = max(session.capacity - session.enrolments.count(), 0)
+            if room:
+                added = services.enrol(actor=None, session=session, people=waiting[:room])
+                counts["enrolled"] += len(added)
+                waiting = waiting[room:]
+            if not waiting:
+                return counts
+        starts_at = _next_onboarding_start(today)
+        session = services.session_create(
+            actor=None,
+            course=course,
+            title=_("%(course)s, week of %(date)s")
+            % {"course": course.name, "date": f"{starts_at:%Y-%m-%d}"},
+            starts_at=starts_at,
+            ends_at=starts_at + datetime.timedelta(days=4, hours=9),
+        )
+        counts["sessions"] += 1
+        counts["enrolled"] += len(services.enrol(actor=None, session=session, people=waiting))
+    return counts
+
+
 # ── Reminders before a session ──────────────────────────────────────────────────────────
 
 

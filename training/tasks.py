@@ -3,7 +3,7 @@ by a django-celery-beat entry (see migration 0003) and safe to run twice."""
 
 from celery import shared_task
 
-from training.recurring import alerts_raise, refresher_plan, reminders_send
+from training.recurring import alerts_raise, onboarding_enrol, refresher_plan, reminders_send
 
 
 @shared_task(name="training.refresher_plan", acks_late=True)
@@ -23,3 +23,9 @@ def training_reminders() -> dict[str, int]:
 def training_alerts() -> dict[str, int]:
     """Daily: alert overdue required courses and expiring certificates, once each."""
     return alerts_raise()
+
+
+@shared_task(name="training.onboarding_enrol", acks_late=True)
+def training_onboarding_enrol() -> dict[str, int]:
+    """Daily: new hires waiting for onboarding join the next session (made if needed)."""
+    return onboarding_enrol()

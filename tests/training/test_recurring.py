@@ -164,6 +164,7 @@ def test_the_quarterly_schedules_are_in_beat(db):
         for row in rows
     ] == [
         ("training.alerts", "0", "7", "Asia/Shanghai", True),
+        ("training.onboarding_enrol", "10", "6", "Asia/Shanghai", True),
         ("training.refresher_plan", "0", "6", "Asia/Shanghai", True),
         ("training.reminders", "0", "*", "Asia/Shanghai", True),
     ]
