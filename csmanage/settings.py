@@ -246,6 +246,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "csmanage.problems.problem_exception_handler",
     "UNICODE_JSON": True,
 }
+#: How long a POST's first response is kept for an ``Idempotency-Key`` replay.
+IDEMPOTENCY_KEEP_HOURS = env.int("IDEMPOTENCY_KEEP_HOURS", default=72)
 #: Requests per API key (or staff member) and per address for inbound events.
 API_RATE = env.str("API_RATE", default="1200/min")
 API_INBOUND_RATE = env.str("API_INBOUND_RATE", default="1200/min")

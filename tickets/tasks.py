@@ -6,6 +6,7 @@ from celery import Signature, Task, shared_task
 from django.db import transaction
 
 from tickets.services.callbacks import callbacks_remind
+from tickets.services.integrations import idempotency_records_purge
 from tickets.services.notifications import notifications_email_pending
 from tickets.services.sla import sla_sweep
 from tickets.services.webhooks import Outcome, webhook_deliver, webhooks_sweep
@@ -53,3 +54,9 @@ def _send_later(task: Signature) -> None:
 def webhooks_sweep_task() -> dict[str, int]:
     """Every minute (django-celery-beat): send the webhook deliveries that are due."""
     return webhooks_sweep()
+
+
+@shared_task(name="tickets.idempotency_purge", acks_late=True)
+def idempotency_purge_task() -> int:
+    """Daily (django-celery-beat): forget idempotency records past their keeping time."""
+    return idempotency_records_purge()

@@ -521,3 +521,24 @@ def test_the_director_makes_a_key_in_the_admin_sees_it_once_and_revokes_it(shops
 
     assert api.get("/api/v1/tickets/").status_code == 401
     assert login(org.supervisor).get("/admin/tickets/apikey/").status_code == 403
+
+
+def test_idempotency_records_are_forgotten_after_their_keeping_time(shops, settings):
+    from django_celery_beat.models import PeriodicTask
+
+    from tickets.services.integrations import idempotency_records_purge
+
+    a, _b = shops
+    client = client_for(a)
+    post(client, "/api/v1/tickets/", PAYLOAD, **{"Idempotency-Key": "old"})
+    settings.IDEMPOTENCY_KEEP_HOURS = 72
+
+    kept = idempotency_records_purge(now=timezone.now() + datetime.timedelta(hours=71))
+    removed = idempotency_records_purge(now=timezone.now() + datetime.timedelta(hours=73))
+    again = post(client, "/api/v1/tickets/", PAYLOAD, **{"Idempotency-Key": "old"})
+
+    assert (kept, removed) == (0, 1)
+    assert again.status_code == 201
+    assert "Idempotent-Replayed" not in again
+    assert Ticket.objects.count() == 2
+    assert PeriodicTask.objects.filter(task="tickets.idempotency_purge").exists()

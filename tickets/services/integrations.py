@@ -14,7 +14,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from staff.models import Staff, Team
-from tickets.models import ApiKey, Customer, InboundEvent, Shop, Tag, Ticket
+from tickets.models import (
+    ApiKey,
+    Customer,
+    IdempotencyRecord,
+    InboundEvent,
+    Shop,
+    Tag,
+    Ticket,
+)
 from tickets.models.core import webhook_secret_new
 from tickets.services.customers import customer_upsert_for_account
 from tickets.services.lifecycle import (
@@ -99,6 +107,14 @@ def api_key_authenticate(raw: str) -> ApiKey | None:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
     return key
+
+
+def idempotency_records_purge(*, now: datetime.datetime | None = None) -> int:
+    """Forget first responses older than ``IDEMPOTENCY_KEEP_HOURS`` (a client retrying
+    later than that is sending a new request). Returns how many were removed."""
+    before = (now or timezone.now()) - datetime.timedelta(hours=settings.IDEMPOTENCY_KEEP_HOURS)
+    removed, _by_model = IdempotencyRecord.objects.filter(created_at__lt=before).delete()
+    return removed
 
 
 def shop_ensure(*, code: str, name: str = "", platform: str = Shop.Platform.OWN_SITE) -> Shop:
