@@ -1,8 +1,10 @@
 """The demo ticket loader (seed_demo's tickets) and ``manage.py bench``."""
 
+import datetime
 import re
 from collections import Counter
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -39,6 +41,9 @@ SCENARIOS = [
 ]  # fmt: skip
 #: Tickets one bench run opens through the API: warm-ups and timed runs of api_create.
 API_CREATED_WARM_UPS = 3
+#: The demo's "now": fixed, so which tickets are recent (and so their statuses) does not
+#: depend on the day or hour the suite runs.
+NOW = datetime.datetime(2026, 11, 18, 16, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 DEMO_GROUPS = {
     "售前服务部": ["售前一组", "售前二组", "在线咨询组"],
     "售后服务部": ["售后一组", "投诉处理组", "电话回访组"],
@@ -62,13 +67,13 @@ def demo_groups(db):
 @pytest.fixture
 def demo(demo_groups):
     """A small demo load: 50 customers, 300 tickets."""
-    assert demo_tickets_load(customers=50, tickets=300) == 300
+    assert demo_tickets_load(customers=50, tickets=300, now=NOW) == 300
     return demo_groups
 
 
 def test_demo_tickets_cover_every_status(demo_groups):
     # a year of 2,000 tickets: enough recent ones for every status still in work
-    assert demo_tickets_load(customers=50, tickets=2000) == 2000
+    assert demo_tickets_load(customers=50, tickets=2000, now=NOW) == 2000
     statuses = Counter(Ticket.objects.values_list("status", flat=True))
 
     assert set(statuses) == set(Ticket.Status.values)
@@ -108,11 +113,10 @@ def test_demo_counters_stay_ahead_so_a_new_ticket_does_not_collide(demo):
 
 def test_demo_rows_agree_with_their_status(demo):
     tickets = Ticket.objects.select_related("customer", "assignee")
-    now = timezone.now()
 
     for ticket in tickets:
         assert ticket.search_text == search_text_for(ticket, ticket.customer)
-        assert ticket.created_at <= ticket.updated_at <= now
+        assert ticket.created_at <= ticket.updated_at <= NOW
         if ticket.status == Ticket.Status.NEW:
             assert (ticket.assignee, ticket.first_response_at) == (None, None)
             continue
@@ -126,7 +130,7 @@ def test_demo_rows_agree_with_their_status(demo):
         else:
             assert ticket.resolved_at is None
         if ticket.status == Ticket.Status.CLOSED:
-            assert ticket.resolved_at <= ticket.closed_at <= now
+            assert ticket.resolved_at <= ticket.closed_at <= NOW
         else:
             assert ticket.closed_at is None
     created = TicketEvent.objects.filter(kind=TicketEvent.Kind.CREATED)
@@ -159,11 +163,11 @@ def test_demo_open_and_recent_tickets_carry_sla_clocks_the_engine_left(demo):
 def test_demo_spreads_tickets_over_the_year_and_keeps_the_spread_timestamps(demo):
     oldest = Ticket.objects.order_by("created_at").first()
     newest = Ticket.objects.order_by("-created_at").first()
-    age = timezone.now() - oldest.created_at
+    age = NOW - oldest.created_at
 
     assert 300 <= age.days <= 365
     assert oldest.created_at == oldest.opened_at
-    assert (timezone.now() - newest.created_at).days <= 3
+    assert (NOW - newest.created_at).days <= 3
     assert Customer.objects.order_by("created_at").first().created_at < oldest.created_at
 
 
@@ -182,7 +186,7 @@ def test_demo_load_twice_adds_nothing(demo):
     before = {model: model.objects.count() for model in models}
     counters = list(TicketCounter.objects.values_list("period", "last"))
 
-    added = demo_tickets_load(customers=50, tickets=300)
+    added = demo_tickets_load(customers=50, tickets=300, now=NOW)
 
     assert added == 0
     assert {model: model.objects.count() for model in models} == before
