@@ -9,6 +9,7 @@ qa 陈质检 and hr 冯人事 belong to no team.
 import pytest
 
 from staff.models import Staff, Team
+from tests.concurrency import celery_worker
 from tests.staff.factories import StaffFactory, TeamFactory
 
 Role = Staff.Role
@@ -69,3 +70,11 @@ def login(client):
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def worker():
+    """A real Celery worker (two processes) on the configured broker and the test database;
+    the test sends its tasks to the queue this returns."""
+    with celery_worker("worker") as queue:
+        yield queue

@@ -1,13 +1,13 @@
 """Inbound platform events: signed, fresh, once per event id, mapped to tickets."""
 
 import json
-import threading
 import time
 
 import pytest
 from django.db import connection
 from django.test import Client
 
+from tests.concurrency import run_at_once
 from tests.tickets.factories import ShopFactory
 from tickets.models import InboundEvent, Message, Ticket
 from tickets.services.webhooks import signature_for
@@ -75,18 +75,7 @@ def test_twenty_concurrent_deliveries_make_one_ticket(org, seeded_policies):
     if connection.vendor == "sqlite":
         pytest.skip("needs a database with concurrent writers (PostgreSQL in CI)")
     shop = ShopFactory(code="shop-a", default_team=org.presales1, complaint_team=org.complaints)
-    answers, start = [], threading.Barrier(20)
-
-    def deliver():
-        start.wait()
-        answers.append(send(Client(), shop, EVENT).status_code)
-        connection.close()
-
-    threads = [threading.Thread(target=deliver) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = run_at_once(*[lambda: send(Client(), shop, EVENT).status_code] * 20)
 
     assert answers == [200] * 20
     assert Ticket.objects.count() == 1

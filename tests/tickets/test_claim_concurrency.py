@@ -4,39 +4,12 @@ Each thread has its own database connection, so these tests commit for real
 (``transaction=True``); PostgreSQL is the real proof, SQLite must agree.
 """
 
-import threading
-from collections.abc import Callable
-
 import pytest
-from django.db import connection
 
+from tests.concurrency import run_at_once
 from tests.tickets.factories import CustomerFactory, TicketFactory
 from tickets import services
 from tickets.models import Ticket, TicketEvent
-
-
-def run_at_once(*calls: Callable[[], object]) -> list[object]:
-    """Run each call in its own thread (and connection), all released by one barrier.
-    Returns what each call returned, or the exception it raised."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = call()
-        except Exception as error:  # the outcome under test, reported to the main thread
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=item) for item in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not [thread for thread in threads if thread.is_alive()]
-    return outcomes
 
 
 @pytest.mark.django_db(transaction=True)

@@ -2,14 +2,9 @@
 concurrently by a real Celery worker, and re-run after a crash."""
 
 import datetime
-import os
-import subprocess
-import sys
-import uuid
-from pathlib import Path
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from tests.tickets.factories import TicketFactory
@@ -17,7 +12,6 @@ from tickets.models import Notification, SlaEvent, Ticket
 from tickets.services import sla
 from tickets.tasks import sla_sweep_task
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.usefixtures("seeded_policies")
 
 
@@ -84,40 +78,6 @@ def test_a_crashed_sweep_leaves_nothing_and_the_rerun_records_once(org):
     assert alerts() == []
     assert sla.sla_sweep() == {"warned": 0, "breached": 1, "manager": 0}
     assert sla.sla_sweep() == {"warned": 0, "breached": 0, "manager": 0}
-
-
-def _database_url() -> str:
-    settings = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{settings['NAME']}"
-    user, host = settings["USER"] or "postgres", settings["HOST"] or "127.0.0.1"
-    return f"postgres://{user}@{host}:{settings['PORT'] or 5432}/{settings['NAME']}"
-
-
-@pytest.fixture
-def worker():
-    """A real worker (two processes) on the configured broker, using the test database."""
-    queue = f"sweep-{uuid.uuid4().hex[:10]}"
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "celery", "-A", "csmanage", "worker", "--pool=prefork",
-            "--concurrency=2", "--queues", queue, "--hostname", f"{queue}@%h",
-            "--without-mingle", "--without-gossip", "--loglevel=INFO",
-        ],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "csmanage.settings",
-            "DATABASE_URL": _database_url(),
-        },
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )  # fmt: skip
-    yield queue
-    process.terminate()
-    output, _ = process.communicate(timeout=60)
-    assert "Traceback" not in output, output
 
 
 @pytest.mark.django_db(transaction=True)

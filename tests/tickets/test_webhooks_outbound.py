@@ -6,15 +6,11 @@ import datetime
 import hashlib
 import hmac
 import json
-import os
 import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from django.db import connection, transaction
@@ -22,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from csmanage.celery import app
+from tests.concurrency import celery_worker
 from tests.tickets.factories import CategoryFactory, CustomerFactory, ShopFactory, TicketFactory
 from tickets import services
 from tickets.models import Ticket, WebhookDelivery, WebhookSubscription
@@ -34,7 +31,6 @@ from tickets.services.webhooks import (
 )
 from tickets.tasks import webhook_deliver_task
 
-ROOT = Path(__file__).resolve().parents[2]
 DELIVERIES = reverse("admin:tickets_webhookdelivery_changelist")
 
 
@@ -515,43 +511,17 @@ def test_a_delivery_being_sent_by_another_worker_is_skipped(org, shop, receiver)
     assert receiver.requests == []
 
 
-def _database_url() -> str:
-    settings = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{settings['NAME']}"
-    user, host = settings["USER"] or "postgres", settings["HOST"] or "127.0.0.1"
-    return f"postgres://{user}@{host}:{settings['PORT'] or 5432}/{settings['NAME']}"
-
-
 @pytest.fixture
 def webhook_worker():
-    """A worker of our own on the configured broker and the test database, with deliveries
-    routed to a queue nobody else consumes, and retries a fifth of a second apart."""
-    queue = f"hooks-{uuid.uuid4().hex[:10]}"
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "celery", "-A", "csmanage", "worker", "--pool=solo",
-            "--queues", queue, "--hostname", f"{queue}@%h",
-            "--without-mingle", "--without-gossip", "--loglevel=INFO",
-        ],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "csmanage.settings",
-            "DATABASE_URL": _database_url(),
-            "WEBHOOK_RETRY_BASE_SECONDS": "0.2",
-        },
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )  # fmt: skip
+    """A worker of our own (one process) with deliveries routed to the queue it alone
+    consumes, and retries a fifth of a second apart."""
     routes = app.conf.task_routes
-    app.conf.update(task_routes={"tickets.webhook_deliver": {"queue": queue}})
-    yield queue
-    app.conf.update(task_routes=routes)
-    process.terminate()
-    output, _ = process.communicate(timeout=60)
-    assert "Traceback" not in output, output
+    with celery_worker("hooks", concurrency=1, env={"WEBHOOK_RETRY_BASE_SECONDS": "0.2"}) as queue:
+        app.conf.update(task_routes={"tickets.webhook_deliver": {"queue": queue}})
+        try:
+            yield queue
+        finally:
+            app.conf.update(task_routes=routes)
 
 
 @pytest.mark.django_db(transaction=True)

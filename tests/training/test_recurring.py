@@ -3,15 +3,9 @@ enrolled — by a real Celery worker too —, reminders before a session, and al
 required courses and expiring certificates, each once however often or concurrently run."""
 
 import datetime
-import os
-import subprocess
-import sys
 import threading
 import time
-import uuid
-from collections.abc import Callable
 from importlib import import_module
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,13 +16,13 @@ from django_celery_beat.models import PeriodicTask
 
 from staff.models import Staff
 from staff.services import staff_offboard
+from tests.concurrency import run_at_once
 from tests.staff.factories import StaffFactory
 from tickets.models import Notification, StatutoryDay
 from training import recurring, services
 from training.models import Certificate, Course, Enrolment, TrainingAlert, TrainingSession
 from training.tasks import training_refresher_plan
 
-ROOT = Path(__file__).resolve().parents[2]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 REFRESHER = "季度全员复训"
 PRODUCT = "产品知识"  # required of specialists and supervisors within 30 days
@@ -176,29 +170,6 @@ def test_the_quarterly_schedules_are_in_beat(db):
 # SQLite, which takes the write lock at BEGIN, must agree.
 
 
-def run_at_once(*calls: Callable[[], object]) -> list[object]:
-    """Each call in its own thread (and connection), released together by a barrier."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = call()
-        except Exception as error:  # the outcome under test, reported to the main thread
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=item) for item in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not [thread for thread in threads if thread.is_alive()]
-    return outcomes
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_refresher_runs_at_once_make_one_session(org, refresher):
     today = datetime.date(2026, 10, 1)
@@ -266,41 +237,6 @@ def test_two_alert_runs_at_once_alert_once(org, refresher):
     assert TrainingAlert.objects.count() == overdue[1]
     assert TrainingAlert.objects.filter(course=security).count() == 12
     assert Notification.objects.filter(kind=Kind.TRAINING_OVERDUE, recipient=org.agent).count() == 3
-
-
-def _database_url() -> str:
-    settings = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{settings['NAME']}"
-    user, host = settings["USER"] or "postgres", settings["HOST"] or "127.0.0.1"
-    return f"postgres://{user}@{host}:{settings['PORT'] or 5432}/{settings['NAME']}"
-
-
-@pytest.fixture
-def worker():
-    """A real worker (two processes) on the configured broker — the filesystem broker, or
-    Redis with ``REDIS_URL`` — and the test database, consuming a queue of its own."""
-    queue = f"training-{uuid.uuid4().hex[:10]}"
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "celery", "-A", "csmanage", "worker", "--pool=prefork",
-            "--concurrency=2", "--queues", queue, "--hostname", f"{queue}@%h",
-            "--without-mingle", "--without-gossip", "--loglevel=INFO",
-        ],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "csmanage.settings",
-            "DATABASE_URL": _database_url(),
-        },
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )  # fmt: skip
-    yield queue
-    process.terminate()
-    output, _ = process.communicate(timeout=60)
-    assert "Traceback" not in output, output
 
 
 @pytest.mark.django_db(transaction=True)
