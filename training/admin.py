@@ -185,6 +185,9 @@ class CourseAdmin(admin.ModelAdmin):
     def required_roles(self, course: Course) -> str:
         return "、".join(str(Role(role).label) for role in course.required_for_roles)
 
+    def save_model(self, request, obj: Course, form, change: bool) -> None:
+        services.course_save(actor=_actor(request), course=obj)
+
 
 class GradeScaleAdminForm(forms.ModelForm):
     class Meta:
@@ -230,8 +233,37 @@ class GradeScaleAdmin(admin.ModelAdmin):
     )
 
 
+class TrainingPlanAdminForm(forms.ModelForm):
+    """The sessions planned per quarter as four numbers rather than raw JSON."""
+
+    q1 = forms.IntegerField(label=_("Q1 sessions"), min_value=0, max_value=1000, initial=0)
+    q2 = forms.IntegerField(label=_("Q2 sessions"), min_value=0, max_value=1000, initial=0)
+    q3 = forms.IntegerField(label=_("Q3 sessions"), min_value=0, max_value=1000, initial=0)
+    q4 = forms.IntegerField(label=_("Q4 sessions"), min_value=0, max_value=1000, initial=0)
+    QUARTERS = ("q1", "q2", "q3", "q4")
+
+    class Meta:
+        model = TrainingPlan
+        fields = ("department", "year", "title", "goal", "content", "owner", "budget")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        planned = [*(self.instance.planned_sessions or []), 0, 0, 0, 0]
+        for field, count in zip(self.QUARTERS, planned, strict=False):
+            self.initial.setdefault(field, count)
+
+    def _post_clean(self) -> None:
+        self.instance.planned_sessions = [self.cleaned_data.get(q) or 0 for q in self.QUARTERS]
+        super()._post_clean()
+
+
 @admin.register(TrainingPlan)
 class TrainingPlanAdmin(admin.ModelAdmin):
+    form = TrainingPlanAdminForm
+    fieldsets = (
+        (None, {"fields": ("department", "year", "title", "goal", "content", "owner", "budget")}),
+        (_("sessions planned per quarter"), {"fields": (("q1", "q2", "q3", "q4"),)}),
+    )
     list_display = ("year", "title", "department", "owner", "budget", "session_count")
     list_filter = ("year",)
     search_fields = ("title", "goal", "department__name")
@@ -256,6 +288,9 @@ class TrainingPlanAdmin(admin.ModelAdmin):
         elif db_field.name == "owner":
             kwargs["queryset"] = staff_list_for(user=request.user).exclude(status=Staff.Status.LEFT)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj: TrainingPlan, form, change: bool) -> None:
+        services.plan_save(actor=_actor(request), plan=obj)
 
 
 # ── Sessions ─────────────────────────────────────────────────────────────────────────────

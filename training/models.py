@@ -3,6 +3,7 @@ feedback and assessments, certificates, and the flags raised when a retake fails
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -161,6 +162,17 @@ class TrainingPlan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} {self.title}"
+
+    def clean(self) -> None:
+        planned = self.planned_sessions
+        if (
+            not isinstance(planned, list)
+            or len(planned) > 4
+            or not all(type(count) is int and count >= 0 for count in planned)
+        ):
+            raise ValidationError(
+                {"planned_sessions": _("Up to four whole numbers, Q1 to Q4, none below zero.")}
+            )
 
 
 class TrainingSession(models.Model):

@@ -26,12 +26,15 @@ from training.models import (
     Enrolment,
     GradeScale,
     RetrainingFlag,
+    TrainingPlan,
     TrainingSession,
 )
 
 Role = Staff.Role
 Grade = Enrolment.Grade
 MANAGING_ROLES = (Role.DIRECTOR, Role.MANAGER, Role.SUPERVISOR, Role.HR)
+#: who keeps the course catalogue and the departments' annual plans
+CATALOGUE_ROLES = (Role.DIRECTOR, Role.MANAGER, Role.HR)
 #: assessment part → the grade scale's weight field
 PARTS = {
     "classroom": "weight_classroom",
@@ -100,6 +103,34 @@ def _ensure_may_manage(actor: Staff | None, people: Iterable[Staff]) -> None:
 
 
 @transaction.atomic
+def course_save(*, actor: Staff | None, course: Course) -> Course:
+    """Add or change a catalogue course (the director, managers and HR)."""
+    if actor is not None and actor.role not in CATALOGUE_ROLES:
+        raise PermissionDenied(_("Only the director, managers and HR keep the catalogue."))
+    course.full_clean()
+    course.save()
+    return course
+
+
+@transaction.atomic
+def plan_save(*, actor: Staff | None, plan: TrainingPlan) -> TrainingPlan:
+    """Add or change a department's annual plan: the director, HR, or a manager of that
+    department."""
+    if actor is not None:
+        if actor.role not in CATALOGUE_ROLES:
+            raise PermissionDenied(_("Only the director, managers and HR keep training plans."))
+        departments = Team.objects.filter(scope_for(actor.user).teams_q())
+        if not departments.filter(pk=plan.department_id).exists():
+            raise PermissionDenied(
+                _("The plan of %(department)s is not yours to change.")
+                % {"department": plan.department}
+            )
+    plan.full_clean()
+    plan.save()
+    return plan
+
+
+@transaction.atomic
 def session_create(
     *,
     actor: Staff | None,
@@ -150,7 +181,8 @@ SESSION_EDITABLE = frozenset(
 @transaction.atomic
 def session_update(*, actor: Staff | None, session: TrainingSession, **changes) -> TrainingSession:
     """Change a session's details or status. Cancelling it tells the people enrolled; a
-    capacity below those already enrolled is refused."""
+    capacity below those already enrolled is refused, and so is marking it held before it
+    starts or while attendance is missing."""
     if unknown := set(changes) - SESSION_EDITABLE:
         raise TypeError(f"session_update cannot change {sorted(unknown)}")
     if actor is not None and actor.role not in MANAGING_ROLES:
@@ -161,6 +193,9 @@ def session_update(*, actor: Staff | None, session: TrainingSession, **changes) 
         setattr(session, field, value)
     if session.ends_at <= session.starts_at:
         raise ValidationError({"ends_at": _("A session ends after it starts.")})
+    if session.status != was:
+        _ensure_may_run(actor, session)
+        _status_change_check(session)
     enrolled = session.enrolments.count()
     if session.capacity is not None and session.capacity < enrolled:
         raise ValidationError(
@@ -179,6 +214,52 @@ def session_update(*, actor: Staff | None, session: TrainingSession, **changes) 
             },
         )
     return session
+
+
+def may_run(actor: Staff, session: TrainingSession) -> bool:
+    """Whether the actor may mark the session held or cancel it: the director, HR, its
+    trainer, the leads of the department whose plan it belongs to, or a lead whose scope
+    holds everyone enrolled, if anyone (a company-wide refresher is not one group's to
+    cancel)."""
+    if actor.role not in MANAGING_ROLES:
+        return False
+    scope = scope_for(actor.user)
+    if scope.everyone or session.trainer_id == actor.pk:
+        return True
+    if session.plan_id is not None and (
+        Team.objects.filter(scope.teams_q(), pk=session.plan.department_id).exists()
+    ):
+        return True
+    return not session.enrolments.exclude(scope.q("staff")).exists()
+
+
+def _ensure_may_run(actor: Staff | None, session: TrainingSession) -> None:
+    if actor is not None and not may_run(actor, session):
+        raise PermissionDenied(
+            _("%(title)s is not yours to run: ask its trainer, its department or HR.")
+            % {"title": session.title}
+        )
+
+
+def _status_change_check(session: TrainingSession) -> None:
+    """Held: only once it has started and everyone's attendance is recorded. Cancelled: not
+    once someone has been assessed in it (their results would drop out of every record)."""
+    Status = TrainingSession.Status
+    if session.status == Status.DONE:
+        if session.starts_at > timezone.now():
+            raise ValidationError({"status": _("The session has not started yet.")})
+        unrecorded = session.enrolments.filter(attendance=Enrolment.Attendance.ENROLLED)
+        if names := list(unrecorded.values_list("staff__name", flat=True)):
+            raise ValidationError(
+                {
+                    "status": _("Record the attendance of %(names)s first.")
+                    % {"names": "、".join(names)}
+                }
+            )
+    elif session.status == Status.CANCELLED and session.enrolments.exclude(grade="").exists():
+        raise ValidationError(
+            {"status": _("People have been assessed in this session: it took place.")}
+        )
 
 
 @transaction.atomic

@@ -17,6 +17,11 @@ urlpatterns = [
     ),
     path("training/sessions/<int:session_id>/upload/", views.scores_upload, name="upload"),
     path(
+        "training/sessions/<int:session_id>/status/",
+        views.session_status,
+        name="session_status",
+    ),
+    path(
         "training/enrolments/<int:enrolment_id>/assess/",
         views.enrolment_assess,
         name="assess",

@@ -102,6 +102,7 @@ def team_training(request: HttpRequest) -> HttpResponse:
             "flags": selectors.open_retraining_flags(request.user),
             "upcoming": sessions.filter(ends_at__gte=now).order_by("starts_at")[:50],
             "recent": sessions.filter(ends_at__lt=now).order_by("-starts_at")[:30],
+            "now": now,
             "plans": [
                 (plan, selectors.plan_vs_actual(plan))
                 for plan in TrainingPlan.objects.filter(
@@ -168,9 +169,40 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
             "enrol_form": EnrolForm(user=request.user),
             "upload_form": ScoresUploadForm(),
             "retake_sessions": retake_sessions,
+            "may_run": services.may_run(staff, session),
+            "started": session.starts_at <= timezone.now(),
             "me": staff,
         },
     )
+
+
+#: what the session page's buttons may set, and what each says when done
+STATUS_DONE_TEXT = {
+    TrainingSession.Status.DONE: gettext_lazy("%(title)s is marked as held."),
+    TrainingSession.Status.CANCELLED: gettext_lazy(
+        "%(title)s is cancelled; the people enrolled are told."
+    ),
+    TrainingSession.Status.PLANNED: gettext_lazy("%(title)s is planned again."),
+}
+
+
+@login_required
+@require_POST
+def session_status(request: HttpRequest, session_id: int) -> HttpResponse:
+    """Mark the session held, cancel it, or plan it again."""
+    staff = _lead_or_403(request)
+    session = _session_for(request, session_id)
+    status = request.POST.get("status", "")
+    if status not in STATUS_DONE_TEXT:
+        messages.error(request, _("Unknown status."))
+        return _back(session.pk)
+    try:
+        services.session_update(actor=staff, session=session, status=status)
+    except (PermissionDenied, ValidationError) as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, STATUS_DONE_TEXT[status] % {"title": session.title})
+    return _back(session.pk)
 
 
 def _back(session_id: int) -> HttpResponse:

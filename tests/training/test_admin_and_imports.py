@@ -11,10 +11,11 @@ import tablib
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.messages import get_messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from training import services
+from training import selectors, services
 from training.exports import RECORD_HEADERS, record_rows, record_xlsx_response
 from training.imports import RowError, scores_import
 from training.models import (
@@ -640,3 +641,62 @@ def test_session_added_in_the_admin_goes_through_the_service(org, login, courses
         20,
         "planned",
     )
+
+
+def plan_form(org, **changes) -> dict:
+    return {
+        "department": org.presales.pk,
+        "year": "2026",
+        "title": "售前部年度培训计划",
+        "goal": "新品上市前全员通过产品知识考核",
+        "content": "产品知识、服务技巧",
+        "owner": org.manager.pk,
+        "budget": "20000",
+        "q1": "2",
+        "q2": "3",
+        "q3": "2",
+        "q4": "4",
+        **changes,
+    }
+
+
+def test_a_plans_quarters_are_four_numbers_in_the_admin(org, login):
+    client = login(org.manager)
+
+    added = client.post(reverse("admin:training_trainingplan_add"), plan_form(org))
+    plan = TrainingPlan.objects.get()
+    page = client.get(reverse("admin:training_trainingplan_change", args=[plan.pk]))
+    negative = client.post(
+        reverse("admin:training_trainingplan_change", args=[plan.pk]), plan_form(org, q2="-1")
+    )
+
+    assert added.status_code == 302
+    assert plan.planned_sessions == [2, 3, 2, 4]
+    assert 'name="q4" value="4"' in page.content.decode()
+    assert negative.status_code == 200
+    assert "q2" in negative.context["adminform"].form.errors
+    plan.refresh_from_db()
+    assert plan.planned_sessions == [2, 3, 2, 4]
+    assert [row["planned"] for row in selectors.plan_vs_actual(plan)] == [2, 3, 2, 4]
+
+
+def test_a_plan_is_kept_by_its_departments_leads(org):
+    plan = TrainingPlan(
+        department=org.aftersales,
+        year=2026,
+        title="售后部年度培训",
+        goal="投诉处理",
+        owner=org.manager_b,
+    )
+
+    with pytest.raises(PermissionDenied, match="售后部"):
+        services.plan_save(actor=org.manager, plan=plan)
+    with pytest.raises(PermissionDenied):
+        services.plan_save(actor=org.supervisor_b, plan=plan)
+    plan.planned_sessions = ["two"]
+    with pytest.raises(ValidationError, match="Q1 to Q4"):
+        services.plan_save(actor=org.manager_b, plan=plan)
+    plan.planned_sessions = [1, 1, 1, 1]
+    services.plan_save(actor=org.manager_b, plan=plan)
+
+    assert TrainingPlan.objects.get().owner == org.manager_b

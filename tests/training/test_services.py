@@ -14,7 +14,7 @@ from tests.tickets.factories import TicketFactory
 from tickets import services as tickets
 from tickets.models import Notification
 from training import selectors, services
-from training.models import Certificate, Enrolment, GradeScale, RetrainingFlag
+from training.models import Certificate, Enrolment, GradeScale, RetrainingFlag, TrainingSession
 
 Grade = Enrolment.Grade
 
@@ -284,3 +284,67 @@ def test_updating_and_cancelling_a_session_tells_the_trainees(org, courses, make
     services.assessment_record(actor=None, enrolment=first, scores={"exam": 70})
     with pytest.raises(ValidationError, match="stays on record"):
         services.enrolment_withdraw(actor=org.supervisor, enrolment=first)
+
+
+def test_a_session_is_marked_held_once_started_and_every_attendance_is_recorded(
+    org, courses, make_session
+):
+    later = make_session(courses["产品知识"], days=1)
+    session = make_session(courses["产品知识"], days=-0.1)
+    present, unrecorded = services.enrol(
+        actor=None, session=session, people=[org.agent, org.agent2]
+    )
+    services.attendance_record(actor=None, enrolment=present, attendance="present")
+
+    with pytest.raises(ValidationError, match="has not started yet"):
+        services.session_update(actor=org.supervisor, session=later, status="done")
+    with pytest.raises(ValidationError, match="Record the attendance of 李四 first"):
+        services.session_update(actor=org.supervisor, session=session, status="done")
+    services.attendance_record(actor=None, enrolment=unrecorded, attendance="excused")
+    held = services.session_update(actor=org.supervisor, session=session, status="done")
+
+    assert held.status == "done"
+    later.refresh_from_db()
+    assert later.status == "planned"
+
+
+def test_a_session_where_people_were_assessed_cannot_be_cancelled(org, courses, make_session):
+    session = make_session(courses["产品知识"], days=-1)
+    (enrolment,) = services.enrol(actor=None, session=session, people=[org.agent])
+    services.assessment_record(actor=None, enrolment=enrolment, scores={"exam": 80})
+
+    with pytest.raises(ValidationError, match="it took place"):
+        services.session_update(actor=org.manager, session=session, status="cancelled")
+
+    session.refresh_from_db()
+    assert session.status == "planned"
+    assert not Notification.objects.filter(kind="training_reminder").exists()
+
+
+def test_a_session_is_held_or_cancelled_only_by_those_running_it(org, courses, make_session):
+    trainer = org.supervisor_b
+    shared = make_session(courses["产品知识"], trainer=trainer)
+    services.enrol(actor=None, session=shared, people=[org.agent, org.agent_p2])
+    own = make_session(courses["产品知识"])
+    services.enrol(actor=None, session=own, people=[org.agent])
+
+    # 李主管 leads 售前一组 only: 钱五 of 售前二组 is in the shared session too
+    assert [services.may_run(who, shared) for who in (org.supervisor, org.supervisor2)] == [
+        False,
+        False,
+    ]
+    assert [services.may_run(who, shared) for who in (trainer, org.manager, org.hr)] == [
+        True,
+        True,
+        True,
+    ]
+    assert services.may_run(org.supervisor, own)
+    assert services.may_run(org.supervisor2, make_session(courses["产品知识"]))
+    assert not services.may_run(org.agent, own)
+    with pytest.raises(PermissionDenied, match="not yours to run"):
+        services.session_update(actor=org.supervisor, session=shared, status="cancelled")
+    services.session_update(actor=trainer, session=shared, status="cancelled")
+    services.session_update(actor=org.supervisor, session=own, status="cancelled")
+
+    cancelled = TrainingSession.objects.filter(status="cancelled")
+    assert set(cancelled.values_list("pk", flat=True)) == {shared.pk, own.pk}

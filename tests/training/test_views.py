@@ -200,3 +200,42 @@ def test_a_lead_takes_someone_off_a_session(org, login, courses, make_session):
     login(org.supervisor).post(f"/training/enrolments/{enrolment.pk}/withdraw/", follow=True)
 
     assert session.enrolments.count() == 0
+
+
+def test_the_lead_marks_a_session_held_once_attendance_is_in(org, login, courses, make_session):
+    session = make_session(courses["产品知识"], days=-0.1, title="产品知识第三期")
+    (enrolment,) = services.enrol(actor=None, session=session, people=[org.agent])
+    client = login(org.supervisor)
+    url = f"/training/sessions/{session.pk}/status/"
+
+    page = client.get(f"/training/sessions/{session.pk}/").content.decode()
+    refused = client.post(url, {"status": "done"}, follow=True).content.decode()
+    services.attendance_record(actor=None, enrolment=enrolment, attendance="present")
+    done = client.post(url, {"status": "done"}, follow=True).content.decode()
+
+    assert ">标记为已举行</button>" in page
+    assert "请先记录 张三 的出勤" in refused
+    assert "产品知识第三期 已标记为已举行" in done
+    session.refresh_from_db()
+    assert session.status == "done"
+    assert ">标记为已举行</button>" not in done
+    assert ">恢复为计划中</button>" in done
+
+
+def test_another_groups_lead_cannot_cancel_a_shared_session(org, login, courses, make_session):
+    session = make_session(courses["产品知识"])
+    services.enrol(actor=None, session=session, people=[org.agent, org.agent_p2])
+
+    page = login(org.supervisor).get(f"/training/sessions/{session.pk}/").content.decode()
+    answer = login(org.supervisor).post(
+        f"/training/sessions/{session.pk}/status/", {"status": "cancelled"}, follow=True
+    )
+    login(org.agent).post(f"/training/sessions/{session.pk}/status/", {"status": "cancelled"})
+    junk = login(org.manager).post(f"/training/sessions/{session.pk}/status/", {"status": "x"})
+
+    assert 'id="session-actions"' not in page
+    assert answer.status_code == 200
+    assert junk.status_code == 302
+    session.refresh_from_db()
+    assert session.status == "planned"
+    assert "取消" in login(org.manager).get(f"/training/sessions/{session.pk}/").content.decode()
