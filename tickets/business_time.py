@@ -3,7 +3,7 @@ how many working minutes lie between two moments. SLA clocks are built on these 
 
 import contextlib
 import datetime
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -147,3 +147,19 @@ DEFAULT_CALENDAR = "标准工作时间"
 def default_calendar() -> BusinessCalendar | None:
     """The calendar the seeded SLA policies use, 标准工作时间 (None if it was removed)."""
     return BusinessCalendar.objects.filter(name=DEFAULT_CALENDAR).first()
+
+
+def statutory_years_missing(years: Iterable[int]) -> list[int]:
+    """Those of ``years`` with no day of the State Council's notice on record: on a calendar
+    that follows it, every weekday of such a year counts as a working day."""
+    wanted = sorted(set(years))
+    known = {
+        day.year for day in StatutoryDay.objects.filter(date__year__in=wanted).dates("date", "year")
+    }
+    return [year for year in wanted if year not in known]
+
+
+def statutory_years_to_check(today: datetime.date) -> list[int]:
+    """This year, and from October (when the next year's notice is usually published) the
+    next one."""
+    return [today.year, today.year + 1] if today.month >= 10 else [today.year]

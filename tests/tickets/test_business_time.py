@@ -10,7 +10,13 @@ from django.core.management import call_command
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tickets.business_time import NoWorkingTime, Schedule, schedule_for
+from tickets.business_time import (
+    NoWorkingTime,
+    Schedule,
+    schedule_for,
+    statutory_years_missing,
+    statutory_years_to_check,
+)
 from tickets.models import BusinessCalendar, StatutoryDay, WorkingInterval
 from tickets.services.calendars import statutory_days_import, statutory_rows_from_package
 
@@ -163,3 +169,23 @@ def test_more_minutes_never_end_earlier(start, first, second):
 @given(start=starts, amount=st.integers(min_value=1, max_value=20_000))
 def test_minutes_between_undoes_add(start, amount):
     assert WEEK.minutes_between(start, WEEK.add(start, amount)) == amount
+
+
+def test_sla_due_warns_when_it_crosses_into_a_year_without_a_notice(standard):
+    out, err = io.StringIO(), io.StringIO()
+
+    call_command("sla_due", start="2026-12-31T17:30", minutes=120, stdout=out, stderr=err)
+    statutory_days_import(rows=[(datetime.date(2027, 1, 1), "holiday", "元旦")])
+    quiet = io.StringIO()
+    call_command("sla_due", start="2026-12-31T17:30", minutes=120, stdout=out, stderr=quiet)
+
+    assert out.getvalue().splitlines()[1] == "2027-01-01T10:30:00+08:00"
+    assert out.getvalue().splitlines()[-1] == "2027-01-04T10:30:00+08:00"
+    assert "no holiday notice for 2027" in err.getvalue()
+    assert quiet.getvalue() == ""
+
+
+def test_years_without_a_notice_are_named_from_october(standard):
+    assert statutory_years_to_check(datetime.date(2026, 9, 30)) == [2026]
+    assert statutory_years_to_check(datetime.date(2026, 10, 1)) == [2026, 2027]
+    assert statutory_years_missing([2025, 2026, 2027]) == [2027]

@@ -4,6 +4,7 @@ import io
 
 import tablib
 from django.urls import reverse
+from django.utils import timezone
 
 from tickets.models import BusinessCalendar, StatutoryDay, WorkingInterval
 
@@ -96,3 +97,18 @@ def test_a_notice_with_a_bad_row_imports_nothing(org, login):
     assert [number for number, _errors in result.row_errors()] == [2]
     assert {row.number: set(row.error.message_dict) for row in result.invalid_rows} == {3: {"kind"}}
     assert not StatutoryDay.objects.filter(date__year=2027).exists()
+
+
+def test_calendar_pages_warn_of_a_year_without_a_notice(org, login, settings):
+    calendar = BusinessCalendar.objects.get(name="标准工作时间")
+    client = login(org.director)
+    this_year = timezone.localdate().year
+    StatutoryDay.objects.filter(date__year=this_year).delete()
+
+    pages = [
+        client.get(reverse("admin:tickets_statutoryday_changelist")),
+        client.get(reverse("admin:tickets_businesscalendar_change", args=[calendar.pk])),
+    ]
+
+    for page in pages:
+        assert f"尚无 {this_year} 年的国务院放假安排" in page.content.decode()

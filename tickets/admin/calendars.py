@@ -3,15 +3,37 @@
 import datetime
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
 from csmanage import spreadsheets
-from tickets.business_time import NoWorkingTime, schedule_for
+from tickets.business_time import (
+    NoWorkingTime,
+    schedule_for,
+    statutory_years_missing,
+    statutory_years_to_check,
+)
 from tickets.models import BusinessCalendar, SlaPolicy, StatutoryDay, Ticket, WorkingInterval
 from tickets.resources import StatutoryDayResource
 from tickets.services.sla import sla_policy_changed
+
+
+def warn_missing_statutory_years(request: HttpRequest) -> None:
+    """On the calendar pages: say which years (this one, and the next from October) have no
+    holiday notice on record yet."""
+    for year in statutory_years_missing(statutory_years_to_check(timezone.localdate())):
+        messages.warning(
+            request,
+            _(
+                "No State Council holiday notice for %(year)d is on record: calendars that "
+                "follow it count every weekday of %(year)d as a working day. Import the "
+                "notice (日期, 类型 休/班, 名称) on the statutory calendar page."
+            )
+            % {"year": year},
+        )
 
 
 class EndTimeField(forms.TimeField):
@@ -63,6 +85,8 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
         calendar = self.get_object(request, object_id)
+        if calendar is not None and calendar.follows_statutory_calendar and request.method == "GET":
+            warn_missing_statutory_years(request)
         form = DueCheckForm(request.GET if "check_start" in request.GET else None)
         extra_context["due_check_form"] = form
         if calendar is not None and form.is_bound and form.is_valid():
@@ -89,6 +113,11 @@ class StatutoryDayAdmin(ImportExportModelAdmin):
     list_filter = ("kind", "source", "name")
     search_fields = ("name",)
     date_hierarchy = "date"
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET":
+            warn_missing_statutory_years(request)
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description=_("weekday"))
     def weekday(self, day: StatutoryDay) -> str:

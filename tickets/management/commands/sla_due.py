@@ -4,7 +4,12 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tickets.business_time import DEFAULT_CALENDAR, NoWorkingTime, schedule_for
+from tickets.business_time import (
+    DEFAULT_CALENDAR,
+    NoWorkingTime,
+    schedule_for,
+    statutory_years_missing,
+)
 from tickets.models import BusinessCalendar
 
 
@@ -42,5 +47,12 @@ class Command(BaseCommand):
             due = schedule.add(moment, minutes)
         except NoWorkingTime as error:
             raise CommandError(str(error)) from None
+        if business_calendar.follows_statutory_calendar:
+            first, last = (when.astimezone(schedule.zone).year for when in (moment, due))
+            for year in statutory_years_missing(range(first, last + 1)):
+                self.stderr.write(
+                    f"Warning: no holiday notice for {year} is on record; every weekday of "
+                    f"{year} counts as a working day. Import the State Council's notice."
+                )
         self.stdout.write(f"{business_calendar.name}: {start} + {minutes:g} working minutes")
         self.stdout.write(due.astimezone(schedule.zone).isoformat())
