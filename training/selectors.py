@@ -3,11 +3,13 @@ session and course effectiveness, plan against actual, and the skills figures th
 performance reviews read."""
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Avg, Count, Q, QuerySet, Sum
+from django.db.models.functions import ExtractQuarter, ExtractYear
 from django.utils import timezone
 
 from staff.models import Staff
@@ -125,19 +127,27 @@ class Effectiveness:
     feedback_count: int
 
 
-def _effectiveness(enrolments: QuerySet[Enrolment]) -> Effectiveness:
-    figures = enrolments.aggregate(
-        enrolled=Count("pk"),
-        attended=Count("pk", filter=Q(attendance__in=ATTENDED)),
-        assessed=Count("pk", filter=~Q(grade="")),
-        passed=Count("pk", filter=Q(grade__in=PASSED)),
-        pre=Avg("pre_score", filter=Q(pre_score__isnull=False, result__isnull=False)),
-        post=Avg("result", filter=Q(pre_score__isnull=False, result__isnull=False)),
-        feedback=Avg("feedback_score"),
-        feedback_count=Count("feedback_score"),
-    )
-    counted = figures["enrolled"] - enrolments.filter(attendance=Attendance.EXCUSED).count()
+def _measures() -> dict:
+    """The aggregates an Effectiveness is made of, for ``aggregate`` or per group."""
+    both = Q(pre_score__isnull=False, result__isnull=False)
+    return {
+        "enrolled": Count("pk"),
+        "excused": Count("pk", filter=Q(attendance=Attendance.EXCUSED)),
+        "attended": Count("pk", filter=Q(attendance__in=ATTENDED)),
+        "assessed": Count("pk", filter=~Q(grade="")),
+        "passed": Count("pk", filter=Q(grade__in=PASSED)),
+        "pre": Avg("pre_score", filter=both),
+        "post": Avg("result", filter=both),
+        "feedback": Avg("feedback_score"),
+        "feedback_count": Count("feedback_score"),
+    }
 
+
+#: the figures of nobody enrolled
+NO_FIGURES = dict.fromkeys(_measures(), 0) | dict.fromkeys(("pre", "post", "feedback"))
+
+
+def _effectiveness(figures: dict) -> Effectiveness:
     def ratio(part: int, whole: int) -> Decimal | None:
         return (Decimal(100) * part / whole).quantize(Decimal("0.1")) if whole else None
 
@@ -148,7 +158,7 @@ def _effectiveness(enrolments: QuerySet[Enrolment]) -> Effectiveness:
     return Effectiveness(
         enrolled=figures["enrolled"],
         attended=figures["attended"],
-        attendance_rate=ratio(figures["attended"], counted),
+        attendance_rate=ratio(figures["attended"], figures["enrolled"] - figures["excused"]),
         pre_average=pre,
         post_average=post,
         delta=(post - pre) if pre is not None and post is not None else None,
@@ -161,34 +171,59 @@ def _effectiveness(enrolments: QuerySet[Enrolment]) -> Effectiveness:
 def session_effectiveness(session: TrainingSession) -> Effectiveness:
     """Attendance rate (excused not counted), pre/post score delta over those with both,
     pass rate of those assessed, and the trainees' feedback average."""
-    return _effectiveness(Enrolment.objects.filter(session=session))
+    return _effectiveness(Enrolment.objects.filter(session=session).aggregate(**_measures()))
 
 
 def course_effectiveness(course: Course) -> Effectiveness:
-    return _effectiveness(Enrolment.objects.filter(session__course=course))
+    return courses_effectiveness([course])[0][1]
+
+
+def courses_effectiveness(courses: Iterable[Course]) -> list[tuple[Course, Effectiveness]]:
+    """Each course with the figures over all its sessions: one query for them all."""
+    courses = list(courses)
+    rows = {
+        row.pop("session__course"): row
+        for row in Enrolment.objects.filter(session__course__in=courses)
+        .values("session__course")
+        .annotate(**_measures())
+        .order_by()
+    }
+    return [(course, _effectiveness(rows.get(course.pk, NO_FIGURES))) for course in courses]
 
 
 def plan_vs_actual(plan: TrainingPlan) -> list[dict]:
-    """Per quarter: sessions planned, held (not cancelled and over) and their cost."""
-    planned = [*(plan.planned_sessions or []), 0, 0, 0, 0]
-    now = timezone.now()
-    rows = []
-    for quarter in range(1, 5):
-        first = datetime.date(plan.year, 3 * quarter - 2, 1)
-        after = datetime.date(plan.year + (quarter == 4), (3 * quarter) % 12 + 1, 1)
-        held = plan.sessions.filter(
-            starts_at__date__gte=first, starts_at__date__lt=after, ends_at__lte=now
-        ).exclude(status=TrainingSession.Status.CANCELLED)
-        figures = held.aggregate(count=Count("pk"), cost=Sum("cost"))
-        rows.append(
-            {
-                "quarter": f"Q{quarter}",
-                "planned": int(planned[quarter - 1] or 0),
-                "held": figures["count"],
-                "cost": figures["cost"] or Decimal(0),
-            }
-        )
-    return rows
+    return plans_vs_actual([plan])[0][1]
+
+
+def plans_vs_actual(plans: Iterable[TrainingPlan]) -> list[tuple[TrainingPlan, list[dict]]]:
+    """Each plan with, per quarter of its year: sessions planned, held (not cancelled and
+    over) and their cost — one query for all the plans."""
+    plans = list(plans)
+    held = {
+        (row["plan"], row["year"], row["quarter"]): row
+        for row in TrainingSession.objects.filter(plan__in=plans, ends_at__lte=timezone.now())
+        .exclude(status=TrainingSession.Status.CANCELLED)
+        .annotate(year=ExtractYear("starts_at"), quarter=ExtractQuarter("starts_at"))
+        .values("plan", "year", "quarter")
+        .annotate(count=Count("pk"), cost=Sum("cost"))
+        .order_by()
+    }
+    result = []
+    for plan in plans:
+        planned = [*(plan.planned_sessions or []), 0, 0, 0, 0]
+        rows = []
+        for quarter in range(1, 5):
+            figures = held.get((plan.pk, plan.year, quarter), {})
+            rows.append(
+                {
+                    "quarter": f"Q{quarter}",
+                    "planned": int(planned[quarter - 1] or 0),
+                    "held": figures.get("count", 0),
+                    "cost": figures.get("cost") or Decimal(0),
+                }
+            )
+        result.append((plan, rows))
+    return result
 
 
 def open_retraining_flags(user: AbstractBaseUser) -> QuerySet[RetrainingFlag]:

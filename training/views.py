@@ -103,17 +103,13 @@ def team_training(request: HttpRequest) -> HttpResponse:
             "upcoming": sessions.filter(ends_at__gte=now).order_by("starts_at")[:50],
             "recent": sessions.filter(ends_at__lt=now).order_by("-starts_at")[:30],
             "now": now,
-            "plans": [
-                (plan, selectors.plan_vs_actual(plan))
-                for plan in TrainingPlan.objects.filter(
+            "plans": selectors.plans_vs_actual(
+                TrainingPlan.objects.filter(
                     department__in=Team.objects.filter(scope_for(request.user).teams_q()),
                     year=timezone.localdate().year,
                 ).select_related("department", "owner")
-            ],
-            "courses": [
-                (course, selectors.course_effectiveness(course))
-                for course in Course.objects.filter(is_active=True)
-            ],
+            ),
+            "courses": selectors.courses_effectiveness(Course.objects.filter(is_active=True)),
             "outcomes": [
                 (RetrainingFlag.Outcome.RETRAIN, RetrainingFlag.Outcome.RETRAIN.label),
                 (RetrainingFlag.Outcome.REASSIGN, RetrainingFlag.Outcome.REASSIGN.label),

@@ -1,11 +1,12 @@
 """The training pages: my training, team training, a session's scores, scope."""
 
 import pytest
+from django.utils import timezone
 
 from staff.models import Staff
 from tests.staff.factories import StaffFactory
 from training import services
-from training.models import Enrolment
+from training.models import Enrolment, TrainingPlan
 
 
 @pytest.fixture
@@ -239,3 +240,60 @@ def test_another_groups_lead_cannot_cancel_a_shared_session(org, login, courses,
     session.refresh_from_db()
     assert session.status == "planned"
     assert "取消" in login(org.manager).get(f"/training/sessions/{session.pk}/").content.decode()
+
+
+@pytest.fixture
+def busy(org, courses, make_session):
+    """Past and coming sessions of every course with the whole presales department
+    enrolled and assessed, a plan with sessions, feedback, a retake and a flag."""
+    people = [org.agent, org.agent2, org.agent_p2]
+    plan = TrainingPlan.objects.create(
+        department=org.presales,
+        year=timezone.localdate().year,
+        title="年度培训",
+        goal="全员达标",
+        owner=org.manager,
+        planned_sessions=[2, 2, 2, 2],
+    )
+    for days, course in enumerate(courses.values(), start=1):
+        past = make_session(course, days=-days, plan=plan)
+        make_session(course, days=days)
+        for enrolment in services.enrol(actor=None, session=past, people=people):
+            services.attendance_record(actor=None, enrolment=enrolment, attendance="present")
+            services.assessment_record(actor=None, enrolment=enrolment, scores={"exam": 55})
+            services.feedback_record(staff=enrolment.staff, enrolment=enrolment, score=4)
+    return people
+
+
+@pytest.mark.parametrize(
+    ("who", "url", "budget"),
+    [
+        ("agent", "/training/", 7),
+        ("supervisor", "/training/team/", 10),
+        ("manager", "/training/team/", 12),
+    ],
+)
+def test_training_pages_take_a_fixed_number_of_queries(
+    org, login, busy, who, url, budget, django_assert_max_num_queries
+):
+    client = login(getattr(org, who))
+
+    with django_assert_max_num_queries(budget):
+        response = client.get(url)
+
+    assert response.status_code == 200
+
+
+def test_a_session_page_takes_a_fixed_number_of_queries(
+    org, login, courses, make_session, django_assert_max_num_queries
+):
+    session = make_session(courses["产品知识"], days=-1)
+    people = [StaffFactory(team=org.presales1) for _ in range(12)]
+    for enrolment in services.enrol(actor=None, session=session, people=people):
+        services.assessment_record(actor=None, enrolment=enrolment, scores={"exam": 80})
+    client = login(org.supervisor)
+
+    with django_assert_max_num_queries(10):
+        response = client.get(f"/training/sessions/{session.pk}/")
+
+    assert response.content.decode().count("data-staff=") == 12
