@@ -1,9 +1,29 @@
 """Admin pieces every app shares."""
 
+from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
+
+from csmanage.params import id_param
+
+
+class KeyListFilter(admin.SimpleListFilter):
+    """A list filter whose options are records, by key. A value that is no key (typed
+    into the address bar) is a bad lookup, as for the admin's own filters: the list
+    reloads unfiltered with ``?e=1`` rather than failing in the database."""
+
+    def key(self) -> int | None:
+        """The chosen record's key, None when nothing is chosen."""
+        value = self.value()
+        if not value:
+            return None
+        key = id_param(value)
+        if key is None:
+            raise IncorrectLookupParameters(f"{self.parameter_name}={value!r}")
+        return key
 
 
 class ScopedHistoryAdmin(SimpleHistoryAdmin):

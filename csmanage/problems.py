@@ -6,9 +6,11 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.http.request import RawPostDataException
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -108,17 +110,24 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
         return None
     request = context.get("request")
     instance = request.get_full_path() if request is not None else ""
+    if request is not None and not isinstance(
+        getattr(request, "accepted_renderer", None), JSONRenderer
+    ):
+        # A problem is JSON even where the view answers otherwise (the schema's YAML).
+        request.accepted_renderer, request.accepted_media_type = JSONRenderer(), CONTENT_TYPE
     errors = None
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.detail)
         detail = _("The request has invalid fields: see “errors”.")
         code = "invalid"
+    elif isinstance(exc, Http404):
+        detail, code = _("No such resource."), "not_found"
     else:
         detail = str(getattr(exc, "detail", "")) or TITLES.get(response.status_code, "")
         code = (
             getattr(exc, "default_code", None)
-            if not isinstance(exc, (Http404, PermissionDenied))
-            else ("not_found" if isinstance(exc, Http404) else "permission_denied")
+            if not isinstance(exc, PermissionDenied)
+            else "permission_denied"
         ) or "error"
         codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
         if isinstance(codes, str):
@@ -136,13 +145,23 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
 @csrf_exempt  # else a POST to an unknown path is refused as HTML before it gets here
 def api_not_found(request, exception=None) -> JsonResponse:
     """Unknown paths under /api/ answer as problems too (the HTML 404 elsewhere), whatever
-    the method."""
+    the method; a path that exists with a slash at its end says so."""
+    detail = _("No such resource.")
+    if not request.path_info.endswith("/"):
+        try:
+            match = resolve(request.path_info + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not api_not_found:
+            detail = _("No such resource: API paths end with a slash (“%(path)s/”).") % {
+                "path": request.path
+            }
     return JsonResponse(
         {
             "type": PROBLEM_TYPE + "not_found",
             "title": TITLES[404],
             "status": 404,
-            "detail": _("No such resource."),
+            "detail": detail,
             "instance": request.get_full_path(),
         },
         status=404,

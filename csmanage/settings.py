@@ -245,6 +245,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "csmanage.problems.problem_exception_handler",
     "UNICODE_JSON": True,
+    # Proxies in front of the app: 0 throttles by REMOTE_ADDR, never by a client-sent
+    # X-Forwarded-For.
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
 }
 #: How long a POST's first response is kept for an ``Idempotency-Key`` replay.
 IDEMPOTENCY_KEEP_HOURS = env.int("IDEMPOTENCY_KEEP_HOURS", default=72)
@@ -298,6 +301,8 @@ WEBHOOK_TOLERANCE_SECONDS = env.int("WEBHOOK_TOLERANCE_SECONDS", default=300)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10)
+#: Deliver to loopback/private/link-local/reserved addresses too (tests, on-premise installs).
+WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=False)
 
 # Tickets
 TICKET_REOPEN_WINDOW_DAYS = env.int("TICKET_REOPEN_WINDOW_DAYS", default=7)
@@ -317,7 +322,6 @@ TICKET_ATTACHMENT_TYPES = {
     ".amr": "audio/amr",
     ".mp4": "video/mp4",
 }
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # SLA: a ticket is "at risk" once this share of a target's working time is used.
 SLA_WARN_RATIO = env.float("SLA_WARN_RATIO", default=0.8)

@@ -101,11 +101,14 @@ def verify_signature(
     bytes as received, before parsing the JSON."""
     if not timestamp or not signature_header:
         return False
-    try:
-        sent = int(timestamp)
-    except ValueError:
+    # Headers are whatever the sender wrote: only a short run of ASCII digits is a time
+    # (int() also takes "١٢٣" and "1_000", and a 400-digit number overflows the subtraction),
+    # and compare_digest() refuses to compare a non-ASCII str.
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
         return False
-    if abs((time.time() if now is None else now) - sent) > tolerance:
+    if abs((time.time() if now is None else now) - int(timestamp)) > tolerance:
+        return False
+    if not signature_header.isascii():
         return False
     return hmac.compare_digest(_digest(secret, timestamp, body), signature_header)
 

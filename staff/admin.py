@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
 
 from csmanage import spreadsheets
-from csmanage.admin import ScopedHistoryAdmin
+from csmanage.admin import KeyListFilter, ScopedHistoryAdmin
 from staff import services
 from staff.forms import OffboardingForm, StaffAddForm, StaffAdminForm, TeamAdminForm
 from staff.models import OffboardingRecord, Staff, Team
@@ -19,7 +19,7 @@ from staff.resources import StaffResource
 from staff.selectors import scope_for, staff_list_for, staff_of, team_list_for
 
 
-class ScopedTeamFilter(admin.SimpleListFilter):
+class ScopedTeamFilter(KeyListFilter):
     title = _("team")
     parameter_name = "team"
 
@@ -27,8 +27,8 @@ class ScopedTeamFilter(admin.SimpleListFilter):
         return [(team.pk, str(team)) for team in team_list_for(user=request.user)]
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(team_id=self.value())
+        if (team_id := self.key()) is not None:
+            return queryset.filter(team_id=team_id)
         return queryset
 
 

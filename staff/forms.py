@@ -30,7 +30,8 @@ class StaffAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
+        # A view-only user's form has no fields: the admin shows the record read-only.
+        if self.instance.pk and "employee_number" in self.fields:
             self.initial["skills"] = ", ".join(self.instance.skills)
             self.fields["employee_number"].disabled = True
 

@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from csmanage.params import id_param
 from staff.models import Staff
 from staff.selectors import staff_get_for, staff_list_for, staff_of, team_list_for
 
@@ -41,8 +42,8 @@ def staff_list(request: HttpRequest) -> HttpResponse:
         staff = staff.filter(role=filters["role"])
     if filters["status"] in Staff.Status.values:
         staff = staff.filter(status=filters["status"])
-    if filters["team"].isdigit():
-        staff = staff.filter(team_id=int(filters["team"]))
+    if (team_id := id_param(filters["team"])) is not None:
+        staff = staff.filter(team_id=team_id)
     if filters["q"]:
         staff = staff.filter(
             Q(name__icontains=filters["q"]) | Q(employee_number__icontains=filters["q"])

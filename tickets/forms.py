@@ -65,6 +65,13 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.TextInput())
 
 
+class OptionalReasonForm(forms.Form):
+    """Escalate, close, reopen: the service says when a reason is needed; the form keeps
+    it to the length the page allows."""
+
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+
+
 class TransferForm(ReasonForm):
     team = forms.ModelChoiceField(
         label=_("To group"),

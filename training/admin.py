@@ -25,6 +25,7 @@ from django.utils.translation import ngettext
 from import_export.admin import ExportMixin
 
 from csmanage import spreadsheets
+from csmanage.admin import KeyListFilter
 from staff.models import Staff, Team
 from staff.selectors import scope_for, staff_list_for, staff_of, team_list_for
 from training import exports, services
@@ -75,7 +76,7 @@ def _sessions_run_by(user) -> Q:
     )
 
 
-class StaffTeamFilter(admin.SimpleListFilter):
+class StaffTeamFilter(KeyListFilter):
     """The trainee's team among those in scope (a department includes its groups)."""
 
     title = _("team")
@@ -85,10 +86,8 @@ class StaffTeamFilter(admin.SimpleListFilter):
         return [(team.pk, str(team)) for team in team_list_for(user=request.user)]
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(
-                Q(staff__team_id=self.value()) | Q(staff__team__parent_id=self.value())
-            )
+        if (team := self.key()) is not None:
+            return queryset.filter(Q(staff__team_id=team) | Q(staff__team__parent_id=team))
         return queryset
 
 
@@ -443,7 +442,7 @@ class TrainingSessionAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "trainer":
-            kwargs["queryset"] = Staff.objects.exclude(status=Staff.Status.LEFT)
+            kwargs["queryset"] = staff_list_for(user=request.user).exclude(status=Staff.Status.LEFT)
         elif db_field.name == "plan":
             departments = Team.objects.filter(scope_for(request.user).teams_q())
             kwargs["queryset"] = TrainingPlan.objects.filter(department__in=departments)

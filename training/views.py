@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from csmanage.params import id_param
 from staff.models import Staff, Team
-from staff.selectors import scope_for
-from tickets.views.common import _error_text, _staff_or_403
+from staff.selectors import scope_for, staff_of
+from tickets.views.common import _error_text
 from training import exports, imports, selectors, services
 from training.models import Course, Enrolment, RetrainingFlag, TrainingPlan, TrainingSession
 
@@ -61,6 +62,14 @@ class EnrolForm(forms.Form):
         self.fields["team"].queryset = Team.objects.filter(scope_for(user).teams_q()).order_by(
             "path"
         )
+
+
+def _staff_or_403(request: HttpRequest) -> Staff:
+    """Everyone with a staff record has training (QA and HR included, who have no tickets)."""
+    staff = staff_of(request.user)
+    if staff is None:
+        raise PermissionDenied(_("This login has no staff record."))
+    return staff
 
 
 def _lead_or_403(request: HttpRequest) -> Staff:
@@ -283,7 +292,7 @@ def enrolment_assess(request: HttpRequest, enrolment_id: int) -> HttpResponse:
 def enrolment_retake(request: HttpRequest, enrolment_id: int) -> HttpResponse:
     staff = _lead_or_403(request)
     enrolment = _enrolment_for(request, enrolment_id)
-    target = TrainingSession.objects.filter(pk=request.POST.get("session") or 0).first()
+    target = TrainingSession.objects.filter(pk=id_param(request.POST.get("session")) or 0).first()
     if target is None:
         messages.error(request, _("Choose the session for the retake."))
         return _back(enrolment.session_id)

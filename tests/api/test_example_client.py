@@ -193,6 +193,27 @@ def test_verify_signature_accepts_our_webhooks_and_refuses_tampering():
     assert verify("whsec_test", stamp, body, None, now=now) is False
 
 
+@pytest.mark.parametrize(
+    ("timestamp", "signature"),
+    [
+        ("9" * 400, None),  # overflows the float subtraction
+        ("١٧٦٢٨١٩٢٠٠", None),  # Arabic-Indic digits: int() takes them
+        ("1_762_819_200", None),
+        (None, "sha256=é"),  # compare_digest() raises TypeError on a non-ASCII str
+    ],
+)
+def test_verify_signature_refuses_odd_headers_instead_of_raising(timestamp, signature):
+    body = b'{"type":"ticket.replied"}'
+    now = 1_762_819_200
+    stamp = timestamp or str(now)
+
+    verified = shop_client.verify_signature(
+        "whsec_test", stamp, body, signature or signature_for("whsec_test", stamp, body), now=now
+    )
+
+    assert verified is False
+
+
 def test_example_walk_through_runs(live_server, api_world, monkeypatch, capsys):
     monkeypatch.setenv("CSMANAGE_URL", live_server.url)
     monkeypatch.setenv("CSMANAGE_KEY", api_world.shop_secret)

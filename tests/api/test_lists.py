@@ -36,6 +36,8 @@ def _cursor(**tokens) -> str:
         _cursor(p="99999999999999999999999"),
         _cursor(p="-99999999999999999999999"),
         "not base64 at all",
+        "%%%",  # nothing base64 would decode: it read as the first page
+        _cursor(p="1") + "*",
     ],
 )
 def test_a_forged_cursor_is_a_bad_request(client, shop_headers, cursor):

@@ -90,6 +90,10 @@ def test_twenty_concurrent_deliveries_make_one_ticket(org, seeded_policies):
         ({"timestamp": str(int(time.time()) - 301)}, "5 minutes"),
         ({"timestamp": str(int(time.time()) + 400)}, "5 minutes"),
         ({"timestamp": "yesterday"}, "Unix time"),
+        ({"timestamp": "9" * 400}, "Unix time"),  # overflows a float
+        ({"timestamp": "١٧٩٥٤٣٣٣٧٨"}, "Unix time"),  # digits to int(), not to us
+        ({"timestamp": "1_795_433_378"}, "Unix time"),
+        ({"signature": "sha256=é"}, "signature"),  # compare_digest refuses non-ASCII str
         ({"signature": ""}, "Sign the request"),
     ],
 )
@@ -167,3 +171,62 @@ def test_a_buyer_message_without_an_open_ticket_opens_a_consultation(client, sho
 
     ticket = Ticket.objects.get(number=number)
     assert (ticket.type, ticket.description) == ("consultation", "什么时候发货")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({**EVENT, "data": {"reason": "商品\x00破损"}}, "data.reason"),
+        ({**EVENT, "data": {"items": [{"sku": "\ud800"}]}}, "data.items.0.sku"),
+        ({**EVENT, "platform_extra": "\x00"}, "platform_extra"),
+        ({**EVENT, "occurred_at": "1970-01-01T00:00:00Z"}, "occurred_at"),
+    ],
+)
+def test_an_event_the_database_could_not_keep_is_a_field_error(client, shop, body, field):
+    response = send(client, shop, json.dumps(body).encode())  # "\ud800" escaped, as sent
+
+    assert response.status_code == 400, response.content
+    assert list(response.json()["errors"]) == [field]
+    assert not InboundEvent.objects.exists()
+    assert not Ticket.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 100_000 + b"]" * 100_000,
+        json.dumps(
+            {
+                **EVENT,
+                "data": {"x": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]},
+            }
+        ).encode(),
+        json.dumps(EVENT).encode()[:-1] + b', "amount": 1e400}',
+        json.dumps(EVENT).encode()[:-1] + b', "amount": ' + b"9" * 5000 + b"}",
+    ],
+)
+def test_json_too_deep_or_numbers_too_large_are_a_400(client, shop, body):
+    response = send(client, shop, body)
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert not InboundEvent.objects.exists()
+
+
+def test_an_event_that_opens_a_ticket_needs_the_buyer_and_a_note_does_not(client, shop):
+    no_buyer = {key: value for key, value in EVENT.items() if key != "buyer"}
+
+    dispute = send(client, shop, no_buyer)
+    cancelled = send(
+        client, shop, {**no_buyer, "event_id": "evt-2", "event_type": "order.cancelled"}
+    )
+    bad_phone = send(
+        client, shop, {**EVENT, "event_id": "evt-3", "buyer": {"buyer_id": "tb_x", "phone": "1"}}
+    )
+
+    assert dispute.status_code == bad_phone.status_code == 400
+    assert list(dispute.json()["errors"]) == ["buyer.buyer_id"]
+    assert list(bad_phone.json()["errors"]) == ["buyer.phone"]
+    assert cancelled.status_code == 200
+    assert list(InboundEvent.objects.values_list("event_id", flat=True)) == ["evt-2"]
+    assert not Ticket.objects.exists()

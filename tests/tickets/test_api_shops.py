@@ -3,6 +3,7 @@ customers, idempotency and problem-details errors."""
 
 import datetime
 import json
+from urllib.parse import quote
 
 import pytest
 from django.core.cache import cache
@@ -49,6 +50,14 @@ def open_ticket(shop, **extra) -> Ticket:
 
 def post(client, path, data, **headers):
     return client.post(path, data, format="json", headers=headers)
+
+
+def nested(levels: int) -> dict:
+    """Objects inside each other, ``levels`` deep."""
+    document: dict = {}
+    for _level in range(levels - 1):
+        document = {"x": document}
+    return document
 
 
 def test_a_shop_opens_a_ticket_and_the_buyer_is_upserted(shops, org):
@@ -361,6 +370,11 @@ def test_idempotency_keys_belong_to_their_key_and_failures_are_not_kept(shops):
         b'{"subject": ["list"], "type": 5, "customer": "x"}',
         json.dumps({**PAYLOAD, "subject": "长" * 100_000}).encode(),
         json.dumps({**PAYLOAD, "unknown": {"deep": [1, 2]}, "customer": {"buyer_id": ""}}).encode(),
+        b"[" * 100_000 + b"]" * 100_000,  # deeper than Python's recursion limit
+        json.dumps({**PAYLOAD, "unknown": nested(32)}).encode(),  # one level too deep
+        json.dumps(PAYLOAD).encode()[:-1] + b', "unknown": 1e400}',  # no finite float
+        json.dumps(PAYLOAD).encode()[:-1] + b', "unknown": ' + b"9" * 5000 + b"}",
+        json.dumps(PAYLOAD).encode()[:-1] + b', "unknown": NaN}',
     ],
 )
 def test_malformed_input_is_a_4xx_problem_never_a_500(shops, body):
@@ -373,6 +387,17 @@ def test_malformed_input_is_a_4xx_problem_never_a_500(shops, body):
     assert 400 <= response.status_code < 500, response.content
     assert response["Content-Type"] == "application/problem+json"
     assert not Ticket.objects.exists()
+
+
+def test_json_nested_up_to_the_bound_is_read(shops):
+    a, _b = shops
+    body = json.dumps({**PAYLOAD, "unknown": nested(31)}).encode()  # 32 levels in all
+
+    response = client_for(a).generic(
+        "POST", "/api/v1/tickets/", body, content_type="application/json"
+    )
+
+    assert response.status_code == 201, response.content
 
 
 def test_a_body_over_the_limit_is_413(shops, settings):
@@ -542,3 +567,124 @@ def test_idempotency_records_are_forgotten_after_their_keeping_time(shops, setti
     assert "Idempotent-Replayed" not in again
     assert Ticket.objects.count() == 2
     assert PeriodicTask.objects.filter(task="tickets.idempotency_purge").exists()
+
+
+@pytest.mark.parametrize("opened_at", ["1999-12-31T23:59:59+00:00", "1900-01-01T00:00:00Z"])
+def test_opened_at_before_2000_is_a_field_error(shops, opened_at):
+    a, _b = shops
+
+    response = post(client_for(a), "/api/v1/tickets/", {**PAYLOAD, "opened_at": opened_at})
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["opened_at"]
+    assert not Ticket.objects.exists()
+
+
+def test_opened_at_without_an_offset_is_beijing_time(shops):
+    a, _b = shops
+
+    response = post(
+        client_for(a), "/api/v1/tickets/", {**PAYLOAD, "opened_at": "2026-09-30T17:30:00"}
+    )
+
+    assert response.status_code == 201, response.content
+    assert response.json()["opened_at"] == "2026-09-30T17:30:00+08:00"
+
+
+def test_a_change_to_a_field_the_shop_may_not_change_is_refused_not_ignored(shops):
+    a, _b = shops
+    ticket = open_ticket(a)
+    client = client_for(a)
+    path = f"/api/v1/tickets/{ticket.number}/"
+
+    subject = client.patch(path, {"subject": "改个标题", "priority": "P1"}, format="json")
+    reason_alone = client.patch(path, {"reason": "买家撤销"}, format="json")
+
+    assert subject.status_code == reason_alone.status_code == 400
+    assert list(subject.json()["errors"]) == ["subject"]
+    assert list(reason_alone.json()["errors"]) == ["reason"]
+    ticket.refresh_from_db()
+    assert (ticket.subject, ticket.priority, ticket.status) == ("退款纠纷", "P2", "new")
+
+
+def test_a_bad_phone_is_an_error_on_the_field_that_was_sent(shops):
+    a, _b = shops
+    client = client_for(a)
+    buyer = {"buyer_id": "tb_badphone", "name": "王", "phone": "12"}
+
+    ticket = post(client, "/api/v1/tickets/", {**PAYLOAD, "customer": buyer})
+    customer = post(client, "/api/v1/customers/", buyer)
+
+    assert ticket.status_code == customer.status_code == 400
+    assert list(ticket.json()["errors"]) == ["customer.phone"]
+    assert list(customer.json()["errors"]) == ["phone"]
+    assert not Customer.objects.exists()
+
+
+def test_any_buyer_id_that_can_be_stored_can_be_read_back_by_its_url(shops):
+    a, _b = shops
+    client = client_for(a)
+    odd = ["jd/王小明", "a b", "a?b#c", "x" * 100, "😀", "a.b"]
+
+    created = [post(client, "/api/v1/customers/", {"buyer_id": buyer}) for buyer in odd]
+    read = [client.get(f"/api/v1/customers/{quote(buyer, safe='')}/") for buyer in odd]
+
+    assert [response.status_code for response in created] == [201] * len(odd)
+    assert [(r.status_code, r.json()["buyer_id"]) for r in read] == [(200, b) for b in odd]
+
+
+@pytest.mark.parametrize("buyer_id", [".", "..", "jd/../tb", "a\nb", "a\x7fb"])
+def test_a_buyer_id_no_url_can_address_is_refused(shops, buyer_id):
+    a, _b = shops
+
+    response = post(client_for(a), "/api/v1/customers/", {"buyer_id": buyer_id})
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["buyer_id"]
+    assert not Customer.objects.exists()
+
+
+def test_a_nul_in_the_buyer_id_of_the_url_is_a_404_not_a_500(shops):
+    a, _b = shops
+
+    response = client_for(a).get("/api/v1/customers/a%00b/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+
+
+def test_updated_since_with_its_plus_sent_unencoded_keeps_its_offset(shops):
+    a, _b = shops
+    ticket = open_ticket(a)
+    client = client_for(a)
+    hour_ago = (timezone.localtime() - datetime.timedelta(hours=1)).replace(microsecond=0)
+    in_an_hour = hour_ago + datetime.timedelta(hours=2)
+
+    # As typed into a URL (and as in the docs): the "+" reaches the server as a space.
+    before = client.get(f"/api/v1/tickets/?updated_since={hour_ago.isoformat()}")
+    after = client.get(f"/api/v1/tickets/?updated_since={in_an_hour.isoformat()}")
+
+    assert "+08:00" in hour_ago.isoformat()
+    assert before.status_code == after.status_code == 200
+    assert [row["number"] for row in before.json()["results"]] == [ticket.number]
+    assert after.json()["results"] == []
+
+
+def test_the_same_json_written_another_way_replays_the_first_answer(shops):
+    a, _b = shops
+    client = client_for(a)
+    key = {"Idempotency-Key": "order-TB2026093012345-refund"}
+
+    first = post(client, "/api/v1/tickets/", PAYLOAD, **key)
+    rewritten = client.generic(
+        "POST",
+        "/api/v1/tickets/",
+        json.dumps(dict(reversed(PAYLOAD.items())), indent=2, ensure_ascii=True),
+        content_type="application/json",
+        headers=key,
+    )
+
+    assert (first.status_code, rewritten.status_code) == (201, 201)
+    assert rewritten["Idempotent-Replayed"] == "true"
+    assert rewritten.json()["number"] == first.json()["number"]
+    assert Ticket.objects.count() == 1

@@ -5,8 +5,12 @@ broker never got them, and delivered end to end by a real Celery worker."""
 import datetime
 import hashlib
 import hmac
+import ipaddress
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -18,14 +22,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from csmanage.celery import app
-from tests.concurrency import celery_worker
+from tests.concurrency import ROOT, celery_worker, database_url
 from tests.tickets.factories import CategoryFactory, CustomerFactory, ShopFactory, TicketFactory
 from tickets import services
-from tickets.models import Ticket, WebhookDelivery, WebhookSubscription
+from tickets.models import Tag, Ticket, WebhookDelivery, WebhookSubscription
 from tickets.services.webhooks import (
     Outcome,
+    address_is_internal,
     signature_problem,
     webhook_deliver,
+    webhook_resend,
     webhooks_enqueue,
     webhooks_sweep,
 )
@@ -36,17 +42,21 @@ DELIVERIES = reverse("admin:tickets_webhookdelivery_changelist")
 
 class Receiver:
     """A shop's endpoint: answers with the next status of ``answers`` (200 once they run
-    out) and keeps every request as received — headers and raw body."""
+    out) and keeps every request as received — headers and raw body. While ``answering``
+    is clear it keeps each request waiting for its answer (a slow shop)."""
 
     def __init__(self) -> None:
         self.answers: list[int] = []
         self.requests: list[tuple[dict[str, str], bytes]] = []
+        self.answering = threading.Event()
+        self.answering.set()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.requests.append((dict(self.headers), body))
+                receiver.answering.wait(timeout=60)
                 status = receiver.answers.pop(0) if receiver.answers else 200
                 self.send_response(status)
                 self.send_header("Content-Length", "2")
@@ -62,13 +72,26 @@ class Receiver:
     def codes_answered(self, count: int) -> None:
         self.answers = [500] * count
 
+    def wait_for_requests(self, count: int) -> None:
+        deadline = time.monotonic() + 60
+        while len(self.requests) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(self.requests) >= count, self.requests
+
 
 @pytest.fixture
-def receiver():
+def private_urls_allowed(settings):
+    """Deliver to internal addresses: the shop's endpoint here is on 127.0.0.1."""
+    settings.WEBHOOK_ALLOW_PRIVATE_URLS = True
+
+
+@pytest.fixture
+def receiver(private_urls_allowed):
     endpoint = Receiver()
     thread = threading.Thread(target=endpoint.server.serve_forever, daemon=True)
     thread.start()
     yield endpoint
+    endpoint.answering.set()
     endpoint.server.shutdown()
     endpoint.server.server_close()
 
@@ -216,6 +239,7 @@ def test_retries_back_off_exponentially_and_the_wait_is_capped(
     assert len(receiver.requests) == 12
 
 
+@pytest.mark.usefixtures("private_urls_allowed")
 def test_a_network_error_is_logged_and_retried(org, shop, django_capture_on_commit_callbacks):
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
@@ -479,6 +503,156 @@ def test_the_sweep_sends_a_delivery_whose_task_never_reached_the_broker(
     assert len(receiver.requests) == 2
 
 
+# ── Where we send: no server-side request forgery ───────────────────────────────────────
+
+PUBLIC = "47.96.10.20"  # an address on the public internet (a shop's ERP in a cloud)
+SUBSCRIPTIONS = reverse("admin:tickets_webhooksubscription_add")
+
+
+@pytest.fixture
+def dns(monkeypatch):
+    """The names the shops' DNS answers for (name → address); any other name or address is
+    looked up as usual. DNS is outside the machine: this stands in for it."""
+    answers: dict[str, str] = {}
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        name = host.decode() if isinstance(host, bytes) else host
+        if name in answers:
+            address = answers[name]
+            if ":" in address:
+                return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (address, port, 0, 0))]
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return answers
+
+
+def subscription_added(client, shop, url: str):
+    return client.post(
+        SUBSCRIPTIONS, {"shop": shop.pk, "url": url, "events": [], "is_active": "on"}
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://erp.example.cn/hooks",
+        "http://127.0.0.1:8080/hooks",
+        "http://localhost/hooks",
+        "http://10.0.0.8/hooks",
+        "http://192.168.1.20/hooks",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://0.0.0.0/hooks",
+        "http://224.0.0.1/hooks",
+        "http://[::1]/hooks",
+        "http://[fd00::8]/hooks",
+        "http://[::ffff:10.0.0.8]/hooks",
+        "https://erp.intranet.example.cn/hooks",  # a name that resolves to 10.1.2.3
+    ],
+)
+def test_the_admin_refuses_a_url_that_is_no_http_or_points_inside(org, shop, login, dns, url):
+    dns["erp.intranet.example.cn"] = "10.1.2.3"
+
+    response = subscription_added(login(org.director), shop, url)
+
+    assert response.status_code == 200  # the form again, with its error
+    assert list(response.context["adminform"].form.errors) == ["url"]
+    assert not WebhookSubscription.objects.exists()
+
+
+def test_the_admin_takes_a_public_url_and_an_internal_one_where_allowed(
+    org, shop, login, dns, settings
+):
+    dns["erp.example.cn"] = PUBLIC
+    client = login(org.director)
+
+    public = subscription_added(client, shop, "https://erp.example.cn/hooks")
+    settings.WEBHOOK_ALLOW_PRIVATE_URLS = True
+    on_premise = subscription_added(client, shop, "http://10.0.0.8:8080/hooks")
+
+    assert (public.status_code, on_premise.status_code) == (302, 302)
+    assert sorted(WebhookSubscription.objects.values_list("url", flat=True)) == [
+        "http://10.0.0.8:8080/hooks",
+        "https://erp.example.cn/hooks",
+    ]
+
+
+def test_a_name_that_now_resolves_inside_is_refused_when_sent_and_counted_as_a_failure(
+    org, shop, dns, settings, django_capture_on_commit_callbacks
+):
+    # Saved while erp.example.cn was public; its DNS now answers with our own loopback,
+    # where something listens.
+    endpoint = Receiver()
+    threading.Thread(target=endpoint.server.serve_forever, daemon=True).start()
+    port = endpoint.server.server_address[1]
+    dns["erp.example.cn"] = "127.0.0.1"
+    WebhookSubscription.objects.create(shop=shop, url=f"http://erp.example.cn:{port}/hooks")
+    with django_capture_on_commit_callbacks(execute=False):
+        shop_ticket(org, shop)
+    delivery = only_delivery()
+
+    try:
+        attempt = webhook_deliver(delivery.pk)
+    finally:
+        endpoint.server.shutdown()
+        endpoint.server.server_close()
+
+    assert (attempt.outcome, attempt.response_code) == (Outcome.RETRYING, None)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_response_code) == (
+        "retrying",
+        1,
+        None,
+    )
+    assert delivery.last_error.startswith("已拒绝：erp.example.cn 解析为 127.0.0.1，")
+    assert endpoint.requests == []
+
+
+def test_a_delivery_goes_to_the_address_that_was_checked(
+    org, shop, receiver, dns, django_capture_on_commit_callbacks
+):
+    # erp.example.cn exists only in the shop's DNS: the request reaching the receiver went
+    # to the address checked, not to a second lookup's answer.
+    port = receiver.server.server_address[1]
+    dns["erp.example.cn"] = "127.0.0.1"
+    WebhookSubscription.objects.create(shop=shop, url=f"http://erp.example.cn:{port}/hooks")
+    with django_capture_on_commit_callbacks(execute=False):
+        shop_ticket(org, shop)
+
+    attempt = webhook_deliver(only_delivery().pk)
+
+    assert (attempt.outcome, attempt.response_code) == (Outcome.DELIVERED, 200)
+    (headers, _body) = receiver.requests[0]
+    assert headers["Host"] == f"erp.example.cn:{port}"
+
+
+@pytest.mark.parametrize(
+    ("address", "internal"),
+    [
+        ("8.8.8.8", False),
+        ("2606:4700::1111", False),
+        ("127.0.0.1", True),
+        ("10.1.2.3", True),
+        ("172.16.0.1", True),
+        ("100.64.0.1", True),  # carrier-grade NAT
+        ("169.254.169.254", True),
+        ("0.0.0.0", True),  # noqa: S104 - an address checked, not bound
+        ("255.255.255.255", True),
+        ("239.1.1.1", True),
+        ("::", True),
+        ("fe80::1", True),
+        ("ff02::1", True),
+        ("::ffff:127.0.0.1", True),
+        ("64:ff9b::a01:203", True),  # NAT64 of 10.1.2.3
+        ("2002:a01:203::1", True),  # 6to4 of 10.1.2.3
+    ],
+)
+def test_what_counts_as_an_internal_address(address, internal):
+    assert address_is_internal(ipaddress.ip_address(address)) is internal
+
+
 # ── Concurrency and a real worker (PostgreSQL/Redis in CI) ──────────────────────────────
 
 
@@ -486,13 +660,7 @@ def test_the_sweep_sends_a_delivery_whose_task_never_reached_the_broker(
 @pytest.mark.django_db(transaction=True)
 def test_a_delivery_being_sent_by_another_worker_is_skipped(org, shop, receiver):
     ticket = shop_ticket(org, shop)  # committed, and heard by nobody yet: nothing enqueued
-    delivery = WebhookDelivery.objects.create(
-        subscription=WebhookSubscription.objects.create(shop=shop, url=receiver.url),
-        event_id=uuid.uuid4(),
-        event="ticket.created",
-        ticket=ticket,
-        payload={"type": "ticket.created"},
-    )
+    delivery = created_delivery(shop, ticket, receiver.url)
     outcome = {}
 
     def other_worker() -> None:
@@ -511,12 +679,180 @@ def test_a_delivery_being_sent_by_another_worker_is_skipped(org, shop, receiver)
     assert receiver.requests == []
 
 
+@pytest.mark.django_db(transaction=True)
+def test_no_row_is_locked_while_a_delivery_is_in_flight_and_no_one_else_sends_it(
+    org, shop, receiver
+):
+    ticket = shop_ticket(org, shop)  # committed, and heard by nobody yet: nothing enqueued
+    delivery = created_delivery(shop, ticket, receiver.url)
+    receiver.answering.clear()  # the shop takes its time
+    outcome = {}
+
+    def worker() -> None:
+        try:
+            outcome["attempt"] = webhook_deliver(delivery.pk)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    try:
+        receiver.wait_for_requests(1)
+        # Meanwhile the database takes writes (SQLite: any at all), the row included…
+        with transaction.atomic():
+            WebhookDelivery.objects.select_for_update(nowait=True).get(pk=delivery.pk)
+            Tag.objects.create(name="加急")
+        # …and the delivery is another worker's: nobody sends it twice.
+        second = webhook_deliver(delivery.pk)
+        swept = webhooks_sweep()
+    finally:
+        receiver.answering.set()
+        thread.join(timeout=30)
+
+    assert second.outcome == Outcome.SKIPPED
+    assert swept == {"delivered": 0, "retrying": 0, "dead": 0, "skipped": 0}
+    assert (outcome["attempt"].outcome, outcome["attempt"].response_code) == (
+        Outcome.DELIVERED,
+        200,
+    )
+    assert len(receiver.requests) == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_error) == ("delivered", 1, "")
+
+
+def created_delivery(shop, ticket, url: str) -> WebhookDelivery:
+    """A pending "ticket.created" delivery to ``url``, outside the outbox's own path."""
+    return WebhookDelivery.objects.create(
+        subscription=WebhookSubscription.objects.create(shop=shop, url=url),
+        event_id=uuid.uuid4(),
+        event="ticket.created",
+        ticket=ticket,
+        payload={"type": "ticket.created"},
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_whose_worker_was_killed_mid_send_is_sent_by_the_sweep_after_its_lease(
+    org, shop, receiver
+):
+    ticket = shop_ticket(org, shop)
+    delivery = created_delivery(shop, ticket, receiver.url)
+    receiver.answering.clear()
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from tickets.services.webhooks import "
+            f"webhook_deliver; webhook_deliver({delivery.pk})",
+        ],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "csmanage.settings",
+            "DATABASE_URL": database_url(),
+            "WEBHOOK_ALLOW_PRIVATE_URLS": "true",
+        },
+    )
+    try:
+        receiver.wait_for_requests(1)
+        worker.kill()  # mid-send: no outcome will ever be written
+        worker.wait(timeout=30)
+    finally:
+        worker.kill()
+        receiver.answering.set()
+    delivery.refresh_from_db()
+    claimed = (delivery.status, delivery.attempts, delivery.last_response_code)
+    during_lease = (webhook_deliver(delivery.pk).outcome, webhooks_sweep())
+    # The lease runs out (moved into the past rather than waited for).
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        next_attempt_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    after_lease = webhooks_sweep()
+
+    assert claimed == ("pending", 1, None)
+    assert delivery.next_attempt_at > timezone.now()
+    assert during_lease == (
+        Outcome.SKIPPED,
+        {"delivered": 0, "retrying": 0, "dead": 0, "skipped": 0},
+    )
+    assert after_lease == {"delivered": 1, "retrying": 0, "dead": 0, "skipped": 0}
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_response_code) == (
+        "delivered",
+        2,
+        200,
+    )
+    assert [headers["X-CSManage-Delivery"] for headers, _body in receiver.requests] == [
+        str(delivery.event_id)
+    ] * 2
+
+
+def test_an_interrupted_last_attempt_makes_the_delivery_dead_without_sending(
+    org, shop, subscription, receiver, settings, django_capture_on_commit_callbacks
+):
+    settings.WEBHOOK_MAX_ATTEMPTS = 3
+    with django_capture_on_commit_callbacks(execute=False):
+        shop_ticket(org, shop)
+    delivery = only_delivery()
+    # What a worker killed during the third attempt leaves, once its lease is over.
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        status="retrying", attempts=3, next_attempt_at=timezone.now()
+    )
+
+    attempt = webhook_deliver(delivery.pk)
+
+    assert attempt.outcome == Outcome.DEAD
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == ("dead", 3, None)
+    assert receiver.requests == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_resent_from_the_admin_while_in_flight_drops_that_attempts_outcome(
+    org, shop, receiver
+):
+    ticket = shop_ticket(org, shop)
+    delivery = created_delivery(shop, ticket, receiver.url)
+    receiver.answering.clear()
+    outcome = {}
+
+    def worker() -> None:
+        try:
+            outcome["attempt"] = webhook_deliver(delivery.pk)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    try:
+        receiver.wait_for_requests(1)
+        queued = webhook_resend([delivery])
+    finally:
+        receiver.answering.set()
+        thread.join(timeout=30)
+    delivery.refresh_from_db()
+    after_resend = (delivery.status, delivery.attempts, delivery.next_attempt_at)
+    again = webhook_deliver(delivery.pk)
+
+    assert queued == 1
+    assert (outcome["attempt"].outcome, outcome["attempt"].response_code) == (
+        Outcome.SKIPPED,
+        200,
+    )
+    assert after_resend == ("pending", 0, None)
+    assert again.outcome == Outcome.DELIVERED
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("delivered", 1)
+    assert len(receiver.requests) == 2
+
+
 @pytest.fixture
 def webhook_worker():
     """A worker of our own (one process) with deliveries routed to the queue it alone
     consumes, and retries a fifth of a second apart."""
     routes = app.conf.task_routes
-    with celery_worker("hooks", concurrency=1, env={"WEBHOOK_RETRY_BASE_SECONDS": "0.2"}) as queue:
+    env = {"WEBHOOK_RETRY_BASE_SECONDS": "0.2", "WEBHOOK_ALLOW_PRIVATE_URLS": "true"}
+    with celery_worker("hooks", concurrency=1, env=env) as queue:
         app.conf.update(task_routes={"tickets.webhook_deliver": {"queue": queue}})
         try:
             yield queue

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
 from csmanage import spreadsheets
+from csmanage.admin import KeyListFilter
 from staff.models import Staff, Team
 from staff.selectors import scope_for, staff_of, team_list_for
 from tickets.models import (
@@ -76,7 +77,7 @@ class ShopAdmin(SetupAdmin):
         )
 
 
-class MacroTeamFilter(admin.SimpleListFilter):
+class MacroTeamFilter(KeyListFilter):
     title = _("team")
     parameter_name = "team"
     EVERYONE = "none"
@@ -89,8 +90,8 @@ class MacroTeamFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() == self.EVERYONE:
             return queryset.filter(team__isnull=True)
-        if self.value():
-            return queryset.filter(team_id=self.value())
+        if (team_id := self.key()) is not None:
+            return queryset.filter(team_id=team_id)
         return queryset
 
 

@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from csmanage.admin import ScopedHistoryAdmin
+from csmanage.admin import KeyListFilter, ScopedHistoryAdmin
 from staff.models import Staff, Team
 from staff.selectors import staff_list_for, staff_of, team_list_for
 from tickets import services
@@ -37,7 +37,7 @@ from tickets.selectors import ticket_list_for
 Role = Staff.Role
 
 
-class TicketGroupFilter(admin.SimpleListFilter):
+class TicketGroupFilter(KeyListFilter):
     title = _("team")
     parameter_name = "team"
 
@@ -46,12 +46,12 @@ class TicketGroupFilter(admin.SimpleListFilter):
         return [(team.pk, str(team)) for team in groups]
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(team_id=self.value())
+        if (team_id := self.key()) is not None:
+            return queryset.filter(team_id=team_id)
         return queryset
 
 
-class TicketAssigneeFilter(admin.SimpleListFilter):
+class TicketAssigneeFilter(KeyListFilter):
     title = _("assignee")
     parameter_name = "assignee"
     UNASSIGNED = "none"
@@ -65,8 +65,8 @@ class TicketAssigneeFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() == self.UNASSIGNED:
             return queryset.filter(assignee__isnull=True)
-        if self.value():
-            return queryset.filter(assignee_id=self.value())
+        if (assignee_id := self.key()) is not None:
+            return queryset.filter(assignee_id=assignee_id)
         return queryset
 
 

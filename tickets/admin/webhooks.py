@@ -5,13 +5,14 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from tickets.models import InboundEvent, WebhookDelivery, WebhookEvent, WebhookSubscription
-from tickets.services.webhooks import webhook_resend
+from tickets.services.webhooks import webhook_resend, webhook_url_check
 
 
 class ReadOnlyLogAdmin(admin.ModelAdmin):
@@ -40,6 +41,15 @@ class WebhookSubscriptionForm(forms.ModelForm):
     class Meta:
         model = WebhookSubscription
         fields = ("shop", "url", "events", "is_active")
+
+    def clean_url(self) -> str:
+        """http(s) only, and no internal host (see ``webhook_url_check``)."""
+        url = self.cleaned_data["url"]
+        try:
+            webhook_url_check(url)
+        except ValidationError as error:
+            raise forms.ValidationError(error.message_dict["url"]) from None
+        return url
 
 
 @admin.register(WebhookSubscription)

@@ -75,6 +75,10 @@ class HasScope(permissions.BasePermission):
     def has_permission(self, request, view) -> bool:
         if not (isinstance(request.auth, ApiKey) or request.user.is_authenticated):
             return False
+        if getattr(view, "action", None) in (None, "metadata"):
+            # No operation of the view answers this method (a 405 follows, with ``Allow``),
+            # or it is OPTIONS: nothing to scope.
+            return True
         if view.is_shop_only(request) and shop_of(request) is None:
             self.message = _("This operation is for shop keys.")
             return False

@@ -1,7 +1,8 @@
 """``Idempotency-Key`` on POST: the first response to a key is kept; a repeat with the same
 key and body gets it again (with ``Idempotent-Replayed: true``) instead of acting twice; the
-same key with a different request is refused (422). Concurrent twins wait for the first
-(the unique index holds the second insert until the first commits), then replay it."""
+same key with a different request is refused (422). The same JSON is the same body, however
+it is spaced or its keys ordered. Concurrent twins wait for the first (the unique index
+holds the second insert until the first commits), then replay it."""
 
 import functools
 import hashlib
@@ -17,6 +18,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 
 from csmanage.problems import Unprocessable
+from tickets.api.parsers import json_document
 from tickets.models import ApiKey, IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -32,6 +34,22 @@ PARAMETER = OpenApiParameter(
         "key and body acts once and returns the first response."
     ),
 )
+
+
+def _fingerprint(request, body: bytes) -> str:
+    return hashlib.sha256(
+        b"\n".join([request.method.encode(), request.path.encode(), body])
+    ).hexdigest()
+
+
+def _canonical(body: bytes) -> bytes:
+    """The body's JSON written one way (sorted keys, no spaces), or the body itself when
+    it is no JSON: a client retrying may serialise the same data differently."""
+    try:
+        document = json_document(body)
+    except exceptions.ParseError:
+        return body
+    return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
 
 
 def _owner(request) -> dict:
@@ -51,9 +69,7 @@ def idempotent(view_method):
         if not VALID_KEY.match(key):
             raise exceptions.ValidationError({HEADER: [_("Use 1–255 visible ASCII characters.")]})
         body = request.body
-        fingerprint = hashlib.sha256(
-            b"\n".join([request.method.encode(), request.path.encode(), body])
-        ).hexdigest()
+        fingerprint = _fingerprint(request, _canonical(body))
         owner = _owner(request)
         with transaction.atomic():
             try:
@@ -67,7 +83,8 @@ def idempotent(view_method):
                     )
             except IntegrityError:
                 record = IdempotencyRecord.objects.get(key=key, **owner)
-                if record.fingerprint != fingerprint:
+                # (Records kept from before bodies were made canonical have the raw body's.)
+                if record.fingerprint not in (fingerprint, _fingerprint(request, body)):
                     raise Unprocessable(
                         _("This Idempotency-Key was used for a different request.")
                     ) from None

@@ -1,6 +1,10 @@
 """What the API reads and writes. Field descriptions are bilingual (中文 / English): they
 are the API's documentation."""
 
+import datetime
+from collections.abc import Mapping
+
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -8,6 +12,18 @@ from rest_framework import serializers
 
 from feedback.models import Rating
 from tickets.models import Customer, Message, Ticket, mask_phone
+from tickets.services.customers import customer_phones_check
+
+#: The earliest moment a ticket may be opened or an event have happened: anything before is
+#: a mistake (a zero date, a wrong epoch), not history.
+EARLIEST = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+
+
+def moment_check(value: datetime.datetime) -> datetime.datetime:
+    """A moment a shop sends: from 2000 on (``EARLIEST``)."""
+    if value < EARLIEST:
+        raise serializers.ValidationError(_("The time cannot be before the year 2000."))
+    return value
 
 
 def _buyer_id(customer: Customer, shop_id: int | None) -> str | None:
@@ -21,7 +37,9 @@ def _buyer_id(customer: Customer, shop_id: int | None) -> str | None:
 class BuyerSerializer(serializers.Serializer):
     buyer_id = serializers.CharField(
         max_length=100,
-        help_text="买家在平台上的账号（店铺内唯一） / The buyer's id on the platform",
+        help_text="买家在平台上的账号（店铺内唯一；不能含控制字符，也不能是 “.” 或 “..”） / The "
+        "buyer's id on the platform (unique in the shop; no control characters, and not “.” or "
+        "“..”, so that `/api/v1/customers/<buyer_id>/` can address it)",
     )
     name = serializers.CharField(
         max_length=100, required=False, allow_blank=True, help_text="姓名或昵称 / Name or nick"
@@ -29,6 +47,24 @@ class BuyerSerializer(serializers.Serializer):
     phone = serializers.CharField(
         max_length=30, required=False, allow_blank=True, help_text="手机号 / Mobile number"
     )
+
+    def validate_buyer_id(self, value: str) -> str:
+        # It is a path segment of the customer's URL: a control character cannot be sent
+        # there, and clients resolve "." and ".." away before sending.
+        if any(ord(char) < 32 or ord(char) == 127 for char in value) or any(
+            part in (".", "..") for part in value.split("/")
+        ):
+            raise serializers.ValidationError(
+                _("A buyer id cannot contain control characters, nor be “.” or “..”.")
+            )
+        return value
+
+    def validate_phone(self, value: str) -> str:
+        try:
+            customer_phones_check(phones=[value])
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+        return value
 
 
 class TicketCustomerSerializer(serializers.Serializer):
@@ -126,8 +162,9 @@ class TicketCreateSerializer(serializers.Serializer):
     )
     opened_at = serializers.DateTimeField(
         required=False,
-        help_text="买家在平台上提出的时间，不得晚于现在；SLA 从此起算 / When the buyer raised it "
-        "on the platform, never in the future; SLA clocks start from it",
+        help_text="买家在平台上提出的时间（2000 年起，不得晚于现在；不带时区按北京时间）；SLA 从此"
+        "起算 / When the buyer raised it on the platform (from 2000 on, never in the future; "
+        "without an offset it is Beijing time, UTC+8); SLA clocks start from it",
     )
     tags = serializers.ListField(
         child=serializers.CharField(max_length=50),
@@ -140,7 +177,7 @@ class TicketCreateSerializer(serializers.Serializer):
     def validate_opened_at(self, value):
         if value > timezone.now():
             raise serializers.ValidationError(_("The opening time cannot be in the future."))
-        return value
+        return moment_check(value)
 
 
 class TicketChangeSerializer(serializers.Serializer):
@@ -159,8 +196,39 @@ class TicketChangeSerializer(serializers.Serializer):
         help_text="只能设为 closed（关闭） / Only “closed” may be set",
     )
     reason = serializers.CharField(
-        max_length=500, required=False, allow_blank=True, help_text="关闭原因 / Why it is closed"
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        help_text='关闭原因，只能与 `"status": "closed"` 一起发送 / Why it is closed, sent '
+        'only with `"status": "closed"`',
     )
+
+    def to_internal_value(self, data):
+        """Every field sent must be one the shop may change: another (``subject``,
+        ``type``…) is an error, not silently ignored."""
+        unknown = {}
+        if isinstance(data, Mapping):
+            unknown = {
+                str(name): [_("This field cannot be changed through the API.")]
+                for name in data
+                if name not in self.fields
+            }
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if unknown and isinstance(error.detail, dict):
+                raise serializers.ValidationError({**unknown, **error.detail}) from None
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
+
+    def validate(self, attrs: dict) -> dict:
+        if "reason" in attrs and attrs.get("status") != Ticket.Status.CLOSED:
+            raise serializers.ValidationError(
+                {"reason": [_("Send a reason only with “status”: “closed”.")]}
+            )
+        return attrs
 
 
 class MessageSerializer(serializers.ModelSerializer):
@@ -222,15 +290,55 @@ class CustomerSerializer(serializers.ModelSerializer):
         return [mask_phone(phone.number) for phone in customer.phones.all()]
 
 
+def _storable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
+
+
+def _unstorable_texts(document) -> list[str]:
+    """The dotted paths of the texts in a JSON document that cannot be stored."""
+    found, stack = [], [("", document)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if not _storable(value):
+                found.append(path or "non_field_errors")
+        elif isinstance(value, dict):
+            for key, child in value.items():
+                name = f"{path}.{key}" if path else str(key)
+                if not _storable(key):
+                    found.append(path or "non_field_errors")
+                else:
+                    stack.append((name, child))
+        elif isinstance(value, list):
+            stack.extend((f"{path}.{index}", child) for index, child in enumerate(value))
+    return sorted(set(found))
+
+
 class InboundEventSerializer(serializers.Serializer):
     event_id = serializers.CharField(max_length=100, help_text="平台事件 ID（去重用） / Event id")
     event_type = serializers.CharField(max_length=50, help_text="事件类型 / Event type")
-    occurred_at = serializers.DateTimeField(help_text="发生时间 / When it happened")
+    occurred_at = serializers.DateTimeField(
+        validators=[moment_check],
+        help_text="发生时间（2000 年起；不带时区按北京时间） / When it happened (from 2000 on; "
+        "without an offset it is Beijing time, UTC+8)",
+    )
     order_ref = serializers.CharField(
         max_length=64, required=False, allow_blank=True, help_text="订单号 / Order number"
     )
     buyer = BuyerSerializer(required=False, help_text="买家 / The buyer")
     data = serializers.DictField(required=False, help_text="事件数据 / Event data")
+
+    def validate(self, attrs: dict) -> dict:
+        """The event is kept as sent: none of its texts (keys included, wherever they are)
+        may hold what the database cannot store — a NUL or an unpaired surrogate."""
+        message = _("Text cannot contain NUL characters or unpaired surrogates.")
+        if paths := _unstorable_texts(self.initial_data):
+            raise serializers.ValidationError({path: [message] for path in paths})
+        return attrs
 
 
 class InboundResultSerializer(serializers.Serializer):

@@ -5,7 +5,7 @@ A shop key sees only its shop's tickets and customers (anything else is a 404, n
 (open, change, customer messages, ratings, customers) are the shops'."""
 
 import datetime
-import json
+import re
 
 import django_filters
 from django.conf import settings
@@ -13,6 +13,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -21,6 +22,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.metadata import SimpleMetadata
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -32,6 +34,7 @@ from feedback.services import rating_record
 from tickets.api.auth import HasScope, shop_of
 from tickets.api.idempotency import PARAMETER as IDEMPOTENCY_KEY
 from tickets.api.idempotency import idempotent
+from tickets.api.parsers import JSONParser, json_document
 from tickets.api.serializers import (
     BuyerSerializer,
     CustomerSerializer,
@@ -57,6 +60,9 @@ from tickets.services.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, signat
 Scope = ApiKey.Scope
 
 
+BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+
+
 class Cursor(CursorPagination):
     """``{"next", "previous", "results"}``, in id order (positions are ids); a cursor that
     cannot be read, or whose position is no id, is a 400."""
@@ -67,17 +73,24 @@ class Cursor(CursorPagination):
     ordering = "-id"
 
     def decode_cursor(self, request):
+        encoded = request.query_params.get(self.cursor_query_param)
         try:
             cursor = super().decode_cursor(request)
         except exceptions.NotFound:
             cursor = False
-        if cursor is False or (
-            cursor is not None
-            and cursor.position is not None
-            and not (
-                cursor.position.isascii()  # "²".isdigit(), yet no int
-                and cursor.position.isdigit()
-                and len(cursor.position) < 19
+        if (
+            # Base64 as we write it: the decoder skips what is not, so "%%%" would pass
+            # as the first page.
+            (encoded and not BASE64.fullmatch(encoded))
+            or cursor is False
+            or (
+                cursor is not None
+                and cursor.position is not None
+                and not (
+                    cursor.position.isascii()  # "²".isdigit(), yet no int
+                    and cursor.position.isdigit()
+                    and len(cursor.position) < 19
+                )
             )
         ):
             raise exceptions.ValidationError({"cursor": [_("Invalid cursor.")]})
@@ -94,10 +107,28 @@ class OldestFirst(Cursor):
     ordering = "id"
 
 
+#: "…T08:00:00 08:00": the "+" of the offset, sent unencoded, arrives as a space.
+PLUS_DECODED_AS_SPACE = re.compile(
+    r"^(\S*[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?) (\d{2}(?::?\d{2})?)$"
+)
+
+
+class MomentField(IsoDateTimeField):
+    """ISO 8601, also when the "+" of its offset came through the query string unencoded
+    (``?updated_since=2025-11-11T08:00:00+08:00``, as people type it, reads as a space)."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = PLUS_DECODED_AS_SPACE.sub(r"\1+\2", value.strip())
+        return super().to_python(value)
+
+
 class MomentSinceFilter(django_filters.IsoDateTimeFilter):
     """At or after a moment, compared in UTC: ISO 8601 allows offsets up to ±23:59 that
     PostgreSQL refuses (±15:59). A moment past year 9999 in UTC matches nothing, one
     before year 1 everything."""
+
+    field_class = MomentField
 
     def filter(self, qs, value):
         if value is None:
@@ -125,11 +156,24 @@ class TicketFilter(django_filters.FilterSet):
         fields = ("status", "type", "order_ref", "updated_since")
 
 
+class OperationMetadata(SimpleMetadata):
+    """OPTIONS: the methods (``Allow``), name and formats; what each operation takes and
+    answers is in the OpenAPI schema (``/api/schema/``) — DRF's ``actions`` would describe
+    the view's main serializer whatever the operation."""
+
+    def determine_metadata(self, request, view) -> dict:
+        metadata = super().determine_metadata(request, view)
+        metadata.pop("actions", None)
+        return metadata
+
+
 class ScopedViewSet(viewsets.GenericViewSet):
     """Scopes per action and method (``required_scopes``); ``shop_actions`` are for shop
     keys only."""
 
     permission_classes = (HasScope,)
+    parser_classes = (JSONParser,)
+    metadata_class = OperationMetadata
     required_scopes: dict[str, str] = {}
     shop_actions: frozenset[str] = frozenset()
 
@@ -328,7 +372,8 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
     serializer_class = CustomerSerializer
     pagination_class = Cursor
     lookup_field = "buyer_id"
-    lookup_value_regex = "[^/]{1,100}"
+    # Any buyer id the API accepts, "/" included (sent as "%2F", it reaches us as "/").
+    lookup_value_regex = r"[^\x00-\x1f\x7f]{1,100}"
     required_scopes = {
         "list": Scope.CUSTOMERS_READ,
         "retrieve": Scope.CUSTOMERS_READ,
@@ -357,7 +402,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         account = get_object_or_404(
             CustomerAccount.objects.select_related("customer"),
             shop=self._shop(),
-            buyer_id=self.kwargs["buyer_id"],
+            buyer_id=self.kwargs["buyer_id"].strip(),  # as it was stored
         )
         customer = account.customer
         while customer.merged_into_id is not None:
@@ -465,10 +510,7 @@ class InboundEventView(APIView):
                 code=f"signature_{problem}",
                 instance=request.get_full_path(),
             )
-        try:
-            payload = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise exceptions.ParseError(_("The body is not JSON in UTF-8.")) from None
+        payload = json_document(body)
         incoming = InboundEventSerializer(data=payload)
         incoming.is_valid(raise_exception=True)
         event = {**incoming.validated_data, "raw": payload}

@@ -319,10 +319,15 @@ def _inbound_apply(shop: Shop, event: dict) -> tuple[Ticket | None, str]:
         body = summary or str(text % {"order": order_ref})
         ticket_customer_message(ticket=existing, body=body, channel=Ticket.Channel.API)
         return existing, _("Added to the open ticket %(number)s.") % {"number": existing.number}
+    buyer = event.get("buyer") or {}
+    if not str(buyer.get("buyer_id") or "").strip():
+        raise ValidationError(
+            {"buyer.buyer_id": _("The event opens a ticket, which needs the buyer: send it.")}
+        )
     subject = str(data.get("subject") or text % {"order": order_ref or "-"})[:200]
     ticket = shop_ticket_open(
         shop=shop,
-        customer=event.get("buyer") or {},
+        customer=buyer,
         subject=subject,
         description=summary,
         type=ticket_type,

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from csmanage.params import page_param
 from staff.models import Staff
 from tickets import forms, services
 from tickets.models import normalise_phone
@@ -41,10 +42,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
             customers = customers.filter(name__icontains=text) | customers.filter(
                 accounts__buyer_id=text
             )
-    try:
-        page_number = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page_number = 1
+    page_number = page_param(request.GET.get("page"))
     start = (page_number - 1) * PAGE_SIZE
     rows = list(customers.order_by("-created_at", "-pk")[start : start + PAGE_SIZE + 1])
     return render(

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from csmanage.params import id_param
 from staff.models import Staff
 from staff.selectors import staff_of
 from tickets.models import Notification
@@ -61,6 +62,8 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def notifications_read(request: HttpRequest) -> HttpResponse:
     staff = _staff(request)
-    ids = [int(pk) for pk in request.POST.getlist("id") if pk.isdigit()]
-    service.notifications_mark_read(staff=staff, ids=ids or None)
+    posted = request.POST.getlist("id")
+    # "Mark all read" posts no id; ids that are no number mark nothing, not everything.
+    ids = [pk for pk in map(id_param, posted) if pk is not None] if posted else None
+    service.notifications_mark_read(staff=staff, ids=ids)
     return redirect("tickets:notifications")

@@ -12,13 +12,15 @@ from django.shortcuts import redirect, render
 from django.template import engines
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from csmanage.params import id_param, page_param
 from staff.models import Staff
-from staff.selectors import scope_for
+from staff.selectors import scope_for, staff_list_for
 from tickets import services
 from tickets.models import Ticket
 from tickets.selectors import (
@@ -49,10 +51,7 @@ def queue(request: HttpRequest, queue: str) -> HttpResponse:
     if queue not in QUEUES:
         raise Http404
     query = QueueQuery.from_params(queue, request.GET)
-    try:
-        page_number = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page_number = 1
+    page_number = page_param(request.GET.get("page"))
     start = (page_number - 1) * PAGE_SIZE
     rows = page_of(queue_tickets(user=request.user, query=query), start=start, size=PAGE_SIZE)
     params = request.GET.copy()
@@ -198,7 +197,7 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
     staff = _staff_or_403(request)
     numbers = request.POST.getlist("tickets")
     back = request.POST.get("next") or reverse("tickets:queue", args=["unassigned"])
-    if not back.startswith("/"):
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts=None):  # only a path here
         back = reverse("tickets:index")
     tickets = list(ticket_get_ids(request, numbers))
     if not tickets:
@@ -217,8 +216,10 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
                 )
         _report(request, done, left)
         return redirect(back)
-    assignee_id = request.POST.get("assignee", "")
-    assignee = Staff.objects.filter(pk=assignee_id).first() if assignee_id.isdigit() else None
+    # Only someone the user sees (as listed on the page): a refusal names the assignee.
+    assignee_id = id_param(request.POST.get("assignee"))
+    in_scope = staff_list_for(user=request.user)
+    assignee = in_scope.filter(pk=assignee_id).first() if assignee_id else None
     if assignee is None:
         messages.error(request, _("Choose whom to assign the tickets to."))
         return redirect(back)

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from csmanage.params import id_param
 from staff.models import Staff, Team
 from tickets import forms, services
 from tickets.models import Customer, Message, Ticket, normalise_phone
@@ -42,8 +43,8 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
     teams = Team.objects.filter(kind=Team.Kind.GROUP).order_by("path")
     initial = {"team": staff.team_id}
     customer = None
-    if request.GET.get("customer", "").isdigit():
-        customer = customer_list_for(user=request.user).filter(pk=request.GET["customer"]).first()
+    if (customer_id := id_param(request.GET.get("customer"))) is not None:
+        customer = customer_list_for(user=request.user).filter(pk=customer_id).first()
         initial["customer"] = customer
     form = forms.TicketCreateForm(request.POST or None, initial=initial, teams=teams)
     if request.method == "POST" and form.is_valid():
@@ -239,7 +240,7 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
                 actor=staff, ticket=ticket, status=form.cleaned_data["status"]
             )
         elif action in ("escalate", "close", "reopen"):
-            reason = post.get("reason", "")
+            reason = _require(forms.OptionalReasonForm(post)).cleaned_data["reason"]
             service = {
                 "escalate": services.ticket_escalate,
                 "close": services.ticket_close,
