@@ -2,6 +2,7 @@
 real HTTP server on 127.0.0.1, dead-lettered and re-sent from the admin, swept when the
 broker never got them, and delivered end to end by a real Celery worker."""
 
+import contextlib
 import datetime
 import hashlib
 import hmac
@@ -14,6 +15,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -679,13 +681,12 @@ def test_a_delivery_being_sent_by_another_worker_is_skipped(org, shop, receiver)
     assert receiver.requests == []
 
 
-@pytest.mark.django_db(transaction=True)
-def test_no_row_is_locked_while_a_delivery_is_in_flight_and_no_one_else_sends_it(
-    org, shop, receiver
-):
-    ticket = shop_ticket(org, shop)  # committed, and heard by nobody yet: nothing enqueued
-    delivery = created_delivery(shop, ticket, receiver.url)
-    receiver.answering.clear()  # the shop takes its time
+@contextlib.contextmanager
+def sent_slowly(delivery: WebhookDelivery, receiver) -> Iterator[dict]:
+    """Another worker (a thread) sends the delivery to a receiver that takes its time: the
+    block runs once the request has arrived and before it is answered; the attempt is in
+    the yielded dict's "attempt" afterwards."""
+    receiver.answering.clear()
     outcome = {}
 
     def worker() -> None:
@@ -698,6 +699,19 @@ def test_no_row_is_locked_while_a_delivery_is_in_flight_and_no_one_else_sends_it
     thread.start()
     try:
         receiver.wait_for_requests(1)
+        yield outcome
+    finally:
+        receiver.answering.set()
+        thread.join(timeout=30)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_row_is_locked_while_a_delivery_is_in_flight_and_no_one_else_sends_it(
+    org, shop, receiver
+):
+    ticket = shop_ticket(org, shop)  # committed, and heard by nobody yet: nothing enqueued
+    delivery = created_delivery(shop, ticket, receiver.url)
+    with sent_slowly(delivery, receiver) as outcome:
         # Meanwhile the database takes writes (SQLite: any at all), the row included…
         with transaction.atomic():
             WebhookDelivery.objects.select_for_update(nowait=True).get(pk=delivery.pk)
@@ -705,9 +719,6 @@ def test_no_row_is_locked_while_a_delivery_is_in_flight_and_no_one_else_sends_it
         # …and the delivery is another worker's: nobody sends it twice.
         second = webhook_deliver(delivery.pk)
         swept = webhooks_sweep()
-    finally:
-        receiver.answering.set()
-        thread.join(timeout=30)
 
     assert second.outcome == Outcome.SKIPPED
     assert swept == {"delivered": 0, "retrying": 0, "dead": 0, "skipped": 0}
@@ -813,23 +824,8 @@ def test_a_delivery_resent_from_the_admin_while_in_flight_drops_that_attempts_ou
 ):
     ticket = shop_ticket(org, shop)
     delivery = created_delivery(shop, ticket, receiver.url)
-    receiver.answering.clear()
-    outcome = {}
-
-    def worker() -> None:
-        try:
-            outcome["attempt"] = webhook_deliver(delivery.pk)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=worker)
-    thread.start()
-    try:
-        receiver.wait_for_requests(1)
+    with sent_slowly(delivery, receiver) as outcome:
         queued = webhook_resend([delivery])
-    finally:
-        receiver.answering.set()
-        thread.join(timeout=30)
     delivery.refresh_from_db()
     after_resend = (delivery.status, delivery.attempts, delivery.next_attempt_at)
     again = webhook_deliver(delivery.pk)
